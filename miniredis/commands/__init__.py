@@ -1,0 +1,7 @@
+"""Command groups. Importing this package registers every command.
+
+One module per group; each command is one decorated short function:
+``@command(name, arity, flags, keys=(first, last, step), group=...)``.
+"""
+
+from . import connection, strings, keys, server  # noqa: F401

@@ -1,0 +1,155 @@
+"""Connection commands: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET (CLIENT lives in client_cmd)."""
+
+import hmac
+
+from .. import errors
+from ..errors import CommandError
+from ..registry import command
+from ..replies import OK, PONG, Simple, Map
+from ..datatypes import parse_int
+
+RESET_REPLY = Simple("RESET")
+
+
+@command("ping", -1, "fast sentinel", group="connection",
+         summary="Ping the server", since="1.0.0", complexity="O(1)")
+def ping(ctx, argv):
+    if len(argv) > 2:
+        raise CommandError(errors.wrong_arity("ping"))
+    if ctx.subscriptions or ctx.psubscriptions:
+        if ctx.proto == 2:
+            return [b"pong", argv[1] if len(argv) == 2 else b""]
+    if len(argv) == 2:
+        return argv[1]
+    return PONG
+
+
+@command("echo", 2, "fast", group="connection",
+         summary="Echo the given string", since="1.0.0", complexity="O(1)")
+def echo(ctx, argv):
+    return argv[1]
+
+
+@command("quit", -1, "noscript loading stale fast no_auth allow_busy", group="connection",
+         summary="Close the connection", since="1.0.0", complexity="O(1)")
+def quit(ctx, argv):
+    ctx.closing = True
+    return OK
+
+
+def check_password(server, user, password):
+    """True when user/password authenticate (only the default user exists before ACL)."""
+    required = server.config.requirepass
+    if user != b"default":
+        return False
+    if not required:
+        return True  # the default user has 'nopass'
+    return hmac.compare_digest(password, required.encode())
+
+
+@command("auth", -2, "noscript loading stale fast no_auth allow_busy", group="connection",
+         summary="Authenticate to the server", since="1.0.0", complexity="O(N)")
+def auth(ctx, argv):
+    if len(argv) > 3:
+        raise CommandError(errors.SYNTAX)
+    if len(argv) == 2:
+        if not ctx.server.config.requirepass:
+            raise CommandError(errors.AUTH_NOT_CONFIGURED)
+        user, password = b"default", argv[1]
+    else:
+        user, password = argv[1], argv[2]
+    if not check_password(ctx.server, user, password):
+        raise CommandError(errors.WRONGPASS)
+    ctx.set_authenticated(user.decode("utf-8", "replace"))
+    return OK
+
+
+@command("hello", -1, "noscript loading stale fast no_auth allow_busy", group="connection",
+         summary="Handshake with Redis", since="6.0.0", complexity="O(1)")
+def hello(ctx, argv):
+    proto = None
+    i = 1
+    if len(argv) >= 2:
+        try:
+            proto = parse_int(argv[1])
+        except CommandError:
+            raise CommandError(errors.PROTOVER_NOT_INT)
+        if proto < 2 or proto > 3:
+            raise CommandError(errors.NOPROTO)
+        i = 2
+    auth_pair = None
+    setname = None
+    while i < len(argv):
+        opt = argv[i].lower()
+        more = len(argv) - i - 1
+        if opt == b"auth" and more >= 2:
+            auth_pair = (argv[i + 1], argv[i + 2])
+            i += 3
+        elif opt == b"setname" and more >= 1:
+            setname = argv[i + 1]
+            i += 2
+        else:
+            raise CommandError("ERR Syntax error in HELLO option '%s'" % errors.sanitize(argv[i]))
+    if auth_pair is not None:
+        if not check_password(ctx.server, auth_pair[0], auth_pair[1]):
+            raise CommandError(errors.WRONGPASS)
+        ctx.set_authenticated(auth_pair[0].decode("utf-8", "replace"))
+    elif not ctx.authenticated:
+        raise CommandError(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+            "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+            "select the RESP protocol version at the same time")
+    if setname is not None:
+        validate_client_name(setname)
+        ctx.name = setname or None
+    if proto is not None:
+        ctx.set_protocol(proto)
+    server = ctx.server
+    return Map([
+        (b"server", b"redis"),
+        (b"version", server.redis_version.encode()),
+        (b"proto", ctx.proto),
+        (b"id", ctx.id),
+        (b"mode", b"standalone"),
+        (b"role", b"master"),
+        (b"modules", []),
+    ])
+
+
+def validate_client_name(name):
+    for c in name:
+        if c < 33 or c > 126:
+            raise CommandError(errors.CLIENT_NAME_SPACES)
+
+
+@command("select", 2, "loading stale fast", group="connection",
+         summary="Change the selected database for the current connection", since="1.0.0",
+         complexity="O(1)")
+def select(ctx, argv):
+    index = parse_int(argv[1])
+    if index < 0 or index >= len(ctx.server.keyspace.dbs):
+        raise CommandError(errors.DB_INDEX)
+    ctx.select(index)
+    return OK
+
+
+@command("reset", 1, "noscript loading stale fast no_auth allow_busy", group="connection",
+         summary="Reset the connection", since="6.2.0", complexity="O(1)")
+def reset(ctx, argv):
+    for hook in RESET_HOOKS:
+        hook(ctx)
+    ctx.multi = None
+    ctx.multi_error = False
+    ctx.watched = None
+    ctx.watch_dirty = False
+    ctx.select(0)
+    ctx.set_protocol(2)
+    ctx.name = None
+    if ctx.server.config.requirepass:
+        ctx.authenticated = False
+        ctx.reader.auth_required = True
+    return RESET_REPLY
+
+
+# fn(ctx): later modules (pub/sub, blocking, tracking) release per-client state on RESET.
+RESET_HOOKS = []

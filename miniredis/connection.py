@@ -1,0 +1,138 @@
+"""Per-client state.
+
+Owns: what the server knows of one client -- id, name, selected database,
+protocol version, authentication, the request reader, the MULTI queue,
+watched keys, subscriptions, blocking state, flags shown by CLIENT LIST.
+Must not touch: command semantics (commands read and change this state
+through plain attributes), the listening socket.
+
+A Connection is the ``ctx`` every command function receives.
+"""
+
+import time
+
+from .protocol import RequestReader
+
+
+class Connection(object):
+    __slots__ = (
+        "server", "sock", "id", "addr", "laddr", "fd", "name", "lib_name",
+        "lib_ver", "db", "proto", "authenticated", "user", "reader",
+        "created", "last_interaction", "closing", "kill_reason", "multi",
+        "multi_error", "watched", "watch_dirty", "subscriptions", "psubscriptions",
+        "blocked", "flags", "last_command", "out", "send_lock", "greenlet",
+        "resp_mode",
+    )
+
+    def __init__(self, server, sock, addr, client_id):
+        self.server = server
+        self.sock = sock
+        self.id = client_id
+        self.addr = _fmt_addr(addr)
+        try:
+            self.laddr = _fmt_addr(sock.getsockname()) if sock is not None else ""
+            self.fd = sock.fileno() if sock is not None else -1
+        except OSError:
+            self.laddr, self.fd = "", -1
+        self.name = None
+        self.lib_name = None
+        self.lib_ver = None
+        self.db = server.keyspace.dbs[0]
+        self.proto = 2
+        self.authenticated = not server.config.requirepass
+        self.user = "default"
+        cfg = server.config
+        self.reader = RequestReader(cfg.proto_max_bulk_len, cfg.client_query_buffer_limit)
+        self.reader.auth_required = not self.authenticated
+        now = time.time()
+        self.created = now
+        self.last_interaction = now
+        self.closing = False       # close after the replies already queued are sent
+        self.kill_reason = None
+        self.multi = None          # list of queued requests while in MULTI
+        self.multi_error = False   # EXECABORT pending
+        self.watched = None        # {(db_index, key), ...}
+        self.watch_dirty = False
+        self.subscriptions = None
+        self.psubscriptions = None
+        self.blocked = None
+        self.flags = ""
+        self.last_command = b"NULL"
+        self.out = []              # encoded replies waiting for the batch write
+        self.send_lock = None
+        self.greenlet = None
+
+    # --- protocol / auth -------------------------------------------------------
+    def set_protocol(self, proto):
+        self.proto = proto
+        self.reader.typed = proto == 3
+
+    def set_authenticated(self, user="default"):
+        self.authenticated = True
+        self.user = user
+        self.reader.auth_required = False
+
+    def select(self, index):
+        self.db = self.server.keyspace.dbs[index]
+
+    # --- output ---------------------------------------------------------------
+    def flush(self):
+        """Send the replies queued so far (before blocking, or for pushes)."""
+        if self.out and self.sock is not None:
+            data = b"".join(self.out)
+            self.out = []
+            self.server.stats.net_output_bytes += len(data)
+            try:
+                self.sock.sendall(data)
+            except OSError:
+                self.closing = True
+
+    def kill(self, reason="killed"):
+        """Close this client from another one (CLIENT KILL, SHUTDOWN)."""
+        self.closing = True
+        self.kill_reason = reason
+        sock = self.sock
+        if sock is not None:
+            try:
+                import socket as _s
+                sock.shutdown(_s.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def info_line(self):
+        """One CLIENT LIST / CLIENT INFO line, fields in Redis 7.0's order."""
+        now = time.time()
+        multi = -1 if self.multi is None else len(self.multi)
+        flags = self.flags or ("x" if self.multi is not None else "") or "N"
+        if self.blocked is not None:
+            flags = (flags if flags != "N" else "") + "b"
+        sub = len(self.subscriptions) if self.subscriptions else 0
+        psub = len(self.psubscriptions) if self.psubscriptions else 0
+        qbuf = self.reader.pending()
+        return (
+            "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d "
+            "sub=%d psub=%d ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=0 "
+            "multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r "
+            "cmd=%s user=%s redir=-1 resp=%d" % (
+                self.id, self.addr, self.laddr, self.fd, _name(self.name),
+                int(now - self.created), int(now - self.last_interaction), flags,
+                self.db.index, sub, psub, multi, qbuf, 0, 16384, 0,
+                20000 + qbuf, self.last_command.decode("utf-8", "replace").lower(),
+                self.user, self.proto))
+
+
+def _name(n):
+    if n is None:
+        return ""
+    return n.decode("utf-8", "replace") if isinstance(n, bytes) else n
+
+
+def _fmt_addr(addr):
+    if not addr:
+        return ""
+    if isinstance(addr, str):
+        return addr
+    host, port = addr[0], addr[1]
+    if ":" in host:
+        return "[%s]:%d" % (host, port)
+    return "%s:%d" % (host, port)

@@ -1,0 +1,146 @@
+"""Value types kept in the keyspace, and Redis' number parsing/formatting rules.
+
+Owns: what a stored value is, its TYPE name, and how numbers look as text.
+Must not touch: sockets, connections, the dispatcher.
+
+Strings are ``bytes``. A RESP3 client may store typed values (project
+extension): integers are kept as ``int`` and doubles as ``float`` -- both
+behave exactly like their decimal text for string commands -- while
+booleans, null, arrays, maps, sets and big numbers are kept as a
+:class:`TypedValue` wrapping the value in reply form, so GET writes it back
+unchanged (and down-mapped for RESP2 clients by the encoder).
+
+Later data types (lists, hashes, sets, sorted sets, streams) register their
+classes in ``TYPE_NAMES``; a class must never be shared between two types.
+"""
+
+import re
+from decimal import Decimal
+
+from . import errors
+from .errors import CommandError
+from .replies import Bool, Map, Set, BigNumber, _NullType, Double
+
+LLONG_MAX = 2 ** 63 - 1
+LLONG_MIN = -(2 ** 63)
+_INF = float("inf")
+
+
+class TypedValue(object):
+    """A non-string RESP3 value stored by SET & co (boolean, null, array, map, set, big number)."""
+
+    __slots__ = ("reply",)
+
+    def __init__(self, reply):
+        self.reply = reply
+
+    @property
+    def type_name(self):
+        r = self.reply
+        if type(r) is list:
+            return "array"
+        if type(r) is Map:
+            return "map"
+        if type(r) is Set:
+            return "set"
+        if type(r) is Bool:
+            return "boolean"
+        if type(r) is BigNumber:
+            return "bignum"
+        return "null"
+
+
+# TYPE names by Python class. Typed values answer through TypedValue.type_name.
+TYPE_NAMES = {bytes: "string", int: "string", float: "string"}
+
+
+def type_name(value):
+    t = type(value)
+    if t is TypedValue:
+        return value.type_name
+    return TYPE_NAMES[t]
+
+
+def from_request(arg):
+    """Storage form of a (possibly typed) request argument."""
+    t = type(arg)
+    if t is bytes or t is int:
+        return arg
+    if t is Double:
+        return arg.value
+    if t is BigNumber:
+        return TypedValue(arg)
+    return TypedValue(arg)
+
+
+def to_reply(value):
+    """Reply form of a value stored by the string commands."""
+    t = type(value)
+    if t is bytes or t is int:
+        return value
+    if t is float:
+        return Double(value)
+    return value.reply
+
+
+# --- numbers ---------------------------------------------------------------------
+
+_INT_RE = re.compile(rb"-?(0|[1-9][0-9]*)\Z")
+# What strtold accepts, minus the leading spaces Redis refuses; nan is refused.
+_FLOAT_RE = re.compile(
+    rb"[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf|infinity)\Z", re.IGNORECASE)
+
+
+def parse_int(b, error=errors.NOT_INTEGER):
+    """A 64-bit signed integer, strict as Redis' string2ll."""
+    if type(b) is int:
+        v = b
+    else:
+        if not _INT_RE.match(b):
+            raise CommandError(error)
+        v = int(b)
+    if v > LLONG_MAX or v < LLONG_MIN:
+        raise CommandError(error)
+    return v
+
+
+def parse_float(b, error=errors.NOT_FLOAT):
+    """A double as Redis' string2ld/strtold: no spaces, no nan."""
+    if type(b) is float:
+        return b
+    if type(b) is int:
+        return float(b)
+    if not _FLOAT_RE.match(b):
+        raise CommandError(error)
+    return float(b)
+
+
+def format_float(v):
+    """Human-friendly double text, as INCRBYFLOAT writes it: no exponent, no trailing zeros."""
+    if v != v or v in (_INF, -_INF):
+        return b"%.17g" % v
+    if v == int(v) and abs(v) < 1e17:
+        return b"%d" % int(v)
+    s = repr(v)
+    if "e" in s or "E" in s:
+        s = format(Decimal(s), "f")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    return s.encode()
+
+
+def as_bytes(value):
+    """The string form of a string-type value (bytes, int or float)."""
+    t = type(value)
+    if t is bytes:
+        return value
+    if t is int:
+        return b"%d" % value
+    if t is float:
+        return format_float(value)
+    raise CommandError(errors.WRONGTYPE)
+
+
+def is_string(value):
+    t = type(value)
+    return t is bytes or t is int or t is float

@@ -1,0 +1,138 @@
+"""One request, in Redis' order.
+
+lookup -> arity -> authentication -> typed-value positions -> context rules
+(hooks: MULTI queueing, pub/sub context, ...) -> execute -> propagate (hooks:
+persistence, replication) -> after-command (hooks: wake blocked clients).
+
+Owns: that order, error accounting (commandstats, errorstats) and turning
+exceptions into error replies. Must not touch: sockets and encoding (the
+connection loop encodes what ``dispatch`` returns), command semantics.
+
+Hooks are plain lists so that the later modules (transactions, pubsub,
+persistence, blocking) plug in without changing this file, and cost nothing
+on the hot path while they are empty.
+"""
+
+import logging
+import time
+
+from . import errors
+from .errors import CommandError
+from .protocol import TypedArgs
+from .registry import COMMANDS, LOOKUP
+from .replies import Error
+
+log = logging.getLogger("miniredis")
+
+# Names that mark an HTTP request sent to us by mistake or by an attacker
+# (cross-protocol scripting); Redis drops such a client without a reply.
+_SECURITY_NAMES = frozenset((b"post", b"host:"))
+
+_perf = time.perf_counter
+
+
+class Dispatcher(object):
+    def __init__(self, server):
+        self.server = server
+        # fn(conn, spec, argv) -> reply or None; a reply short-circuits execution.
+        self.context_hooks = []
+        # fn(conn, spec, argv): after a command that changed the dataset.
+        self.propagate_hooks = []
+        # fn(conn, spec, argv): after every executed command.
+        self.after_hooks = []
+
+    def resolve(self, argv):
+        """(spec, error_message): the spec to run for argv, with arity checked."""
+        name = argv[0]
+        spec = LOOKUP.get(name)
+        if spec is None:
+            if type(name) is not bytes:
+                return None, errors.TYPED_POSITION
+            lname = name.lower()
+            spec = COMMANDS.get(lname.decode("latin-1"))
+            if spec is None:
+                return None, errors.unknown_command(name, argv[1:])
+        n = len(argv)
+        a = spec.arity
+        if (n != a) if a > 0 else (n < -a):
+            spec.rejected_calls += 1
+            return None, errors.wrong_arity(spec.name)
+        if spec.subcommands:
+            sub = argv[1]
+            sspec = spec.subcommands.get(sub.lower().decode("latin-1")) if type(sub) is bytes else None
+            if sspec is None:
+                if type(sub) is bytes and sub.lower() == b"help" and "help" in spec.subcommands:
+                    sspec = spec.subcommands["help"]
+                else:
+                    spec.rejected_calls += 1
+                    return None, errors.unknown_subcommand(sub, spec.name)
+            a = sspec.arity
+            if (n != a) if a > 0 else (n < -a):
+                sspec.rejected_calls += 1
+                return None, errors.wrong_arity(sspec.fullname)
+            spec = sspec
+        return spec, None
+
+    def dispatch(self, conn, argv):
+        """Run one request; returns the reply (never raises for command errors)."""
+        server = self.server
+        name = argv[0]
+        spec = LOOKUP.get(name)
+        # Fast path: a known plain command with the right arity.
+        if spec is None or spec.subcommands or not spec.arity_ok(len(argv)):
+            if type(name) is bytes and name.lower() in _SECURITY_NAMES:
+                log.warning("Possible SECURITY ATTACK detected. It looks like somebody "
+                            "is sending POST or Host: commands to Redis. Connection aborted.")
+                conn.closing = True
+                conn.kill_reason = "security"
+                return None
+            spec, err = self.resolve(argv)
+            if spec is None:
+                return self.error(err)
+        conn.last_command = spec.fullname.encode()
+        if not conn.authenticated and not spec.no_auth:
+            return self.error(errors.NOAUTH, spec)
+        if type(argv) is TypedArgs and not spec.typed_ok(argv):
+            return self.error(errors.TYPED_POSITION, spec)
+        if self.context_hooks:
+            for hook in self.context_hooks:
+                r = hook(conn, spec, argv)
+                if r is not None:
+                    return r
+        return self.execute(conn, spec, argv)
+
+    def execute(self, conn, spec, argv):
+        """Execute a resolved command (also used by EXEC and scripting)."""
+        ks = self.server.keyspace
+        dirty = ks.dirty
+        t0 = _perf()
+        try:
+            reply = spec.func(conn, argv)
+        except CommandError as e:
+            spec.failed_calls += 1
+            reply = self.error(e.message)
+        except Exception as e:  # a bug must not take the connection or the server down
+            log.exception("error executing %r", argv[:1])
+            spec.failed_calls += 1
+            reply = self.error("ERR internal error executing '%s': %s" % (
+                spec.fullname, errors.sanitize(str(e))))
+        spec.usec += int((_perf() - t0) * 1e6)
+        spec.calls += 1
+        self.server.stats.total_commands_processed += 1
+        if ks.dirty != dirty and self.propagate_hooks:
+            for hook in self.propagate_hooks:
+                hook(conn, spec, argv)
+        if self.after_hooks:
+            for hook in self.after_hooks:
+                hook(conn, spec, argv)
+        return reply
+
+    def error(self, message, spec=None):
+        """An error reply, counted in errorstats by its prefix."""
+        stats = self.server.stats
+        stats.total_error_replies += 1
+        prefix = message.split(" ", 1)[0]
+        stats.errorstats[prefix] = stats.errorstats.get(prefix, 0) + 1
+        if spec is not None:
+            spec.rejected_calls += 1
+        return Error(message)

@@ -1,0 +1,118 @@
+"""Every client-visible error string, as a named constant.
+
+Owns: the text of errors and the CommandError exception that carries one.
+Must not touch: sockets, the keyspace, reply encoding.
+
+Constants hold the full message *including* its prefix (``ERR``,
+``WRONGTYPE``, ``NOPROTO`` ...) because the prefix is part of what clients
+match on. ``CommandError`` carries one; the dispatcher turns it into an error
+reply. User-controlled text is sanitised in :func:`sanitize` so that a CR or
+LF inside a key name can never break the framing of an error line.
+"""
+
+# --- generic -----------------------------------------------------------------
+SYNTAX = "ERR syntax error"
+NOT_INTEGER = "ERR value is not an integer or out of range"
+NOT_FLOAT = "ERR value is not a valid float"
+OVERFLOW = "ERR increment or decrement would overflow"
+NAN_OR_INF = "ERR increment would produce NaN or Infinity"
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+NO_SUCH_KEY = "ERR no such key"
+OUT_OF_RANGE = "ERR index out of range"
+DB_INDEX = "ERR DB index is out of range"
+INVALID_DB_INDEX = "ERR invalid DB index"
+SAME_OBJECT = "ERR source and destination objects are the same"
+NOT_NEGATIVE_TIMEOUT = "ERR timeout is negative"
+STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+BIT_OFFSET = "ERR bit offset is not an integer or out of range"
+BIT_VALUE = "ERR bit is not an integer or out of range"
+OFFSET_OUT_OF_RANGE = "ERR offset is out of range"
+BIT_ARG = "ERR The bit argument must be 1 or 0."
+BITOP_NOT = "ERR BITOP NOT must be called with a single source key."
+COUNT_POSITIVE = "ERR value is out of range, must be positive"
+INVALID_CURSOR = "ERR invalid cursor"
+UNKNOWN_TYPE = "ERR unknown type name"
+
+# --- connection / auth ---------------------------------------------------------
+NOAUTH = "NOAUTH Authentication required."
+WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
+AUTH_NOT_CONFIGURED = (
+    "ERR AUTH <password> called without any password configured for the "
+    "default user. Are you sure your configuration is correct?")
+NOPROTO = "NOPROTO unsupported protocol version"
+PROTOVER_NOT_INT = "ERR Protocol version is not an integer or out of range"
+CLIENT_NAME_SPACES = "ERR Client names cannot contain spaces, newlines or special characters."
+NO_SUCH_CLIENT = "ERR No such client"
+
+# --- expiry / set -------------------------------------------------------------
+INVALID_EXPIRE_FMT = "ERR invalid expire time in '%s' command"
+EXPIRE_NX_XX_GT_LT = "ERR NX and XX, GT or LT options at the same time are not compatible"
+EXPIRE_GT_LT = "ERR GT and LT options at the same time are not compatible"
+UNSUPPORTED_OPTION_FMT = "ERR Unsupported option %s"
+
+# --- typed values (project extension) ----------------------------------------
+TYPED_POSITION = ("ERR typed values are only accepted as the value of "
+                  "SET, SETNX, SETEX, PSETEX, GETSET, MSET and MSETNX")
+TYPED_TOO_DEEP = "ERR typed value nesting exceeds the maximum depth of %d"
+
+# --- server / config -----------------------------------------------------------
+CONFIG_UNKNOWN_FMT = "ERR Unknown option or number of arguments for CONFIG SET - '%s'"
+DEBUG_UNKNOWN = "ERR DEBUG subcommand not supported"
+SHUTDOWN_ERR = "ERR Errors trying to SHUTDOWN. Check logs."
+
+# --- formatted ones ------------------------------------------------------------
+_UNKNOWN_COMMAND_FMT = "ERR unknown command '%s', with args beginning with: %s"
+_WRONG_ARITY_FMT = "ERR wrong number of arguments for '%s' command"
+_UNKNOWN_SUBCOMMAND_FMT = "ERR unknown subcommand '%s'. Try %s HELP."
+_UNKNOWN_SUBCOMMAND_OR_ARITY_FMT = (
+    "ERR unknown subcommand or wrong number of arguments for '%s'. Try %s HELP.")
+
+# Protocol errors (sent, then the connection is closed).
+PROTO_EXPECTED_DOLLAR_FMT = "ERR Protocol error: expected '$', got '%s'"
+PROTO_INVALID_MULTIBULK = "ERR Protocol error: invalid multibulk length"
+PROTO_INVALID_BULK = "ERR Protocol error: invalid bulk length"
+PROTO_UNBALANCED_QUOTES = "ERR Protocol error: unbalanced quotes in request"
+PROTO_BIG_INLINE = "ERR Protocol error: too big inline request"
+PROTO_BIG_MBULK_COUNT = "ERR Protocol error: too big mbulk count string"
+PROTO_BIG_BULK_COUNT = "ERR Protocol error: too big bulk count string"
+PROTO_UNAUTH_MBULK = "ERR Protocol error: unauthenticated multibulk length"
+PROTO_UNAUTH_BULK = "ERR Protocol error: unauthenticated bulk length"
+
+
+class CommandError(Exception):
+    """A command failed; ``message`` is the full error text with its prefix."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message):
+        Exception.__init__(self, message)
+        self.message = message
+
+
+def sanitize(text):
+    """Make user text safe inside a one-line error (Redis replaces CR/LF by spaces)."""
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", "replace")
+    return text.replace("\r", " ").replace("\n", " ")
+
+
+def wrong_arity(name):
+    return _WRONG_ARITY_FMT % sanitize(name).lower()
+
+
+def unknown_command(name, args):
+    # Redis quotes up to 128 bytes of each argument and keeps a trailing space.
+    shown = "".join("'%s' " % sanitize(a[:128]) for a in args)
+    return _UNKNOWN_COMMAND_FMT % (sanitize(name[:128]), shown)
+
+
+def unknown_subcommand(sub, container):
+    return _UNKNOWN_SUBCOMMAND_FMT % (sanitize(sub), container.upper())
+
+
+def unknown_subcommand_or_arity(sub, container):
+    return _UNKNOWN_SUBCOMMAND_OR_ARITY_FMT % (sanitize(sub), container.upper())
+
+
+def invalid_expire(cmd):
+    return INVALID_EXPIRE_FMT % cmd

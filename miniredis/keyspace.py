@@ -1,0 +1,296 @@
+"""The keyspace: numbered databases of key -> value, with expiry.
+
+Owns: storage, lazy and active expiry, typed lookups that raise WRONGTYPE,
+and reporting every change to a key.
+Must not touch: the wire (no replies, no sockets), connections, commands.
+
+Every mutation goes through a method here (or, for values mutated in place
+such as lists, is followed by :meth:`Database.changed`), so that the hooks
+registered in ``Keyspace.on_change`` see every change: WATCH invalidation,
+blocked-client wake-ups and keyspace notifications hang off them.
+``Keyspace.on_expire`` hooks see keys removed because their TTL passed
+(persistence logs a DEL for them, notifications say "expired").
+
+Time comes from an injectable clock returning milliseconds, so tests can
+move time instead of sleeping.
+"""
+
+import random
+import time
+
+from . import errors
+from .errors import CommandError
+from .datatypes import TYPE_NAMES, TypedValue
+
+
+def wall_clock_ms():
+    return int(time.time() * 1000)
+
+
+class Database(object):
+    __slots__ = ("index", "data", "expires", "keyspace", "_expire_iter")
+
+    def __init__(self, index, keyspace):
+        self.index = index
+        self.keyspace = keyspace
+        self.data = {}
+        self.expires = {}
+        self._expire_iter = None
+
+    def __len__(self):
+        return len(self.data)
+
+    # --- reading -------------------------------------------------------------
+    def get(self, key):
+        """The live value at key, or None. Removes the key if its TTL has passed."""
+        v = self.data.get(key)
+        if v is not None and self.expires:
+            when = self.expires.get(key)
+            if when is not None and when <= self.keyspace.clock():
+                self._expire(key)
+                return None
+        return v
+
+    def get_typed(self, key, cls):
+        """The value at key if it is of class ``cls`` (or None); WRONGTYPE otherwise."""
+        v = self.get(key)
+        if v is not None and type(v) is not cls:
+            raise CommandError(errors.WRONGTYPE)
+        return v
+
+    def exists(self, key):
+        return self.get(key) is not None
+
+    def ttl_ms(self, key):
+        """Remaining ms, -1 without TTL, -2 for a missing key."""
+        if self.get(key) is None:
+            return -2
+        when = self.expires.get(key)
+        if when is None:
+            return -1
+        return max(0, when - self.keyspace.clock())
+
+    def expire_at(self, key):
+        """Absolute expiry in ms, or None."""
+        return self.expires.get(key)
+
+    def live_keys(self):
+        """A list of keys whose TTL has not passed (expired ones are removed)."""
+        if not self.expires:
+            return list(self.data)
+        now = self.keyspace.clock()
+        out = []
+        dead = []
+        exp = self.expires
+        for k in self.data:
+            w = exp.get(k)
+            if w is not None and w <= now:
+                dead.append(k)
+            else:
+                out.append(k)
+        for k in dead:
+            self._expire(k)
+        return out
+
+    def random_key(self):
+        """A random live key or None; gives up on a database made only of expired keys."""
+        data = self.data
+        for _ in range(100):
+            if not data:
+                return None
+            # Sampling a dict is O(n) in Python; fine for RANDOMKEY's use.
+            k = random.choice(list(data)) if len(data) < 64 else _sample_key(data)
+            if self.get(k) is not None:
+                return k
+        return None
+
+    # --- writing --------------------------------------------------------------
+    def set(self, key, value, keepttl=False):
+        """Store value at key. A write drops the TTL unless keepttl."""
+        self.data[key] = value
+        if not keepttl and self.expires:
+            self.expires.pop(key, None)
+        ks = self.keyspace
+        ks.dirty += 1
+        if ks.on_change:
+            ks.key_changed(self, key)
+
+    def add(self, key, value):
+        """Store value at a key known to be absent (no TTL to clear)."""
+        self.data[key] = value
+        ks = self.keyspace
+        ks.dirty += 1
+        if ks.on_change:
+            ks.key_changed(self, key)
+
+    def delete(self, key):
+        """Remove key; True if a live key was removed."""
+        if self.get(key) is None:
+            return False
+        del self.data[key]
+        if self.expires:
+            self.expires.pop(key, None)
+        ks = self.keyspace
+        ks.dirty += 1
+        if ks.on_change:
+            ks.key_changed(self, key)
+        return True
+
+    def pop(self, key):
+        """Remove key and return its live value (or None)."""
+        v = self.get(key)
+        if v is None:
+            return None
+        del self.data[key]
+        if self.expires:
+            self.expires.pop(key, None)
+        ks = self.keyspace
+        ks.dirty += 1
+        if ks.on_change:
+            ks.key_changed(self, key)
+        return v
+
+    def set_expire(self, key, when_ms):
+        """Set an absolute expiry on a live key; a time in the past deletes it."""
+        if when_ms <= self.keyspace.clock():
+            self.delete(key)
+            return
+        self.expires[key] = when_ms
+        ks = self.keyspace
+        ks.dirty += 1
+        if ks.on_change:
+            ks.key_changed(self, key)
+
+    def persist(self, key):
+        """Drop the TTL; True if there was one."""
+        if self.get(key) is None or key not in self.expires:
+            return False
+        del self.expires[key]
+        ks = self.keyspace
+        ks.dirty += 1
+        if ks.on_change:
+            ks.key_changed(self, key)
+        return True
+
+    def changed(self, key):
+        """Report a value mutated in place (list push, hash field set, ...)."""
+        ks = self.keyspace
+        ks.dirty += 1
+        if ks.on_change:
+            ks.key_changed(self, key)
+
+    def clear(self):
+        """Empty the database; every key is reported changed (WATCH sees FLUSHDB)."""
+        self.keyspace.dirty += len(self.data)
+        keys = list(self.data) if self.keyspace.on_change else ()
+        self.data = {}
+        self.expires = {}
+        self._expire_iter = None
+        for k in keys:
+            self.keyspace.key_changed(self, k)
+
+    # --- expiry --------------------------------------------------------------
+    def _expire(self, key):
+        del self.data[key]
+        del self.expires[key]
+        ks = self.keyspace
+        ks.expired_keys += 1
+        ks.dirty += 1
+        for hook in ks.on_expire:
+            hook(self, key)
+        if ks.on_change:
+            ks.key_changed(self, key)
+
+    def active_expire(self, budget_keys, now):
+        """Examine up to budget_keys keys with a TTL, round-robin; return (examined, expired).
+
+        Walks a snapshot of the TTL table across calls, so a steady stream of
+        new keys cannot keep a pass from reaching the end (iterating the live
+        dict would restart at every size change).
+        """
+        exp = self.expires
+        if not exp:
+            self._expire_iter = None
+            return 0, 0
+        state = self._expire_iter
+        if state is None:
+            state = [list(exp), 0]
+        snap, i = state
+        end = min(len(snap), i + budget_keys)
+        examined = end - i
+        expired = 0
+        get = exp.get
+        for k in snap[i:end]:
+            w = get(k)
+            if w is not None and w <= now and k in self.data:
+                self._expire(k)
+                expired += 1
+        self._expire_iter = None if end >= len(snap) else [snap, end]
+        return examined, expired
+
+
+def _sample_key(d):
+    """A pseudo-random key of a large dict without copying it whole."""
+    n = len(d)
+    skip = random.randrange(n)
+    for i, k in enumerate(d):
+        if i >= skip:
+            return k
+    return None
+
+
+class Keyspace(object):
+    def __init__(self, databases=16, clock=wall_clock_ms):
+        self.clock = clock
+        self.dbs = [Database(i, self) for i in range(databases)]
+        self.on_change = []   # fn(db, key)
+        self.on_expire = []   # fn(db, key)
+        self.expired_keys = 0
+        self.dirty = 0        # changes since the last save, as Redis' server.dirty
+
+    def key_changed(self, db, key):
+        for hook in self.on_change:
+            hook(db, key)
+
+    def flushall(self):
+        for db in self.dbs:
+            db.clear()
+
+    def swap(self, a, b):
+        """SWAPDB: exchange the contents of two databases; all their keys are reported."""
+        da, db = self.dbs[a], self.dbs[b]
+        da.data, db.data = db.data, da.data
+        da.expires, db.expires = db.expires, da.expires
+        da._expire_iter = db._expire_iter = None
+        self.dirty += 1
+        if self.on_change:
+            for d in (da, db):
+                for k in list(d.data):
+                    self.key_changed(d, k)
+
+    def active_expire_cycle(self, time_budget_s=0.025, keys_per_step=200):
+        """One active expiry pass over all databases, within a CPU time budget.
+
+        Like Redis' slow cycle: keep going on a database while a good share of
+        the sampled keys were expired, stop when the budget is spent.
+        """
+        deadline = time.perf_counter() + time_budget_s
+        total = 0
+        for db in self.dbs:
+            while db.expires:
+                examined, expired = db.active_expire(keys_per_step, self.clock())
+                total += expired
+                if examined == 0 or expired * 4 < examined:
+                    break
+                if time.perf_counter() > deadline:
+                    return total
+            if time.perf_counter() > deadline:
+                break
+        return total
+
+
+def type_of(value):
+    t = type(value)
+    if t is TypedValue:
+        return value.type_name
+    return TYPE_NAMES[t]

@@ -1,0 +1,222 @@
+"""The network server on gevent.
+
+Owns: listening sockets, the per-connection loop (recv -> reader -> dispatch
+each complete request -> one sendall per batch), the client table, server
+statistics, background greenlets (active expiry) and graceful stop.
+Must not touch: command semantics (the dispatcher runs them), encoding rules
+(the protocol module writes replies).
+"""
+
+import errno
+import logging
+import os
+import socket
+import time
+
+import gevent
+from gevent.event import Event
+from gevent.server import StreamServer
+
+from . import __version__, REDIS_VERSION
+from . import commands  # noqa: F401  (registers every command)
+from .config import Config
+from .connection import Connection
+from .dispatcher import Dispatcher
+from .keyspace import Keyspace
+from .protocol import RequestReader, encode_into
+from .replies import Simple, Error
+
+log = logging.getLogger("miniredis")
+
+RECV_SIZE = 64 * 1024
+
+
+class Stats(object):
+    def __init__(self):
+        self.reset()
+        self.total_connections_received = 0
+        self.rejected_connections = 0
+
+    def reset(self):
+        self.total_commands_processed = 0
+        self.total_error_replies = 0
+        self.errorstats = {}
+        self.net_input_bytes = 0
+        self.net_output_bytes = 0
+        self.keyspace_hits = 0
+        self.keyspace_misses = 0
+        self.total_connections_received = getattr(self, "total_connections_received", 0)
+        self.rejected_connections = getattr(self, "rejected_connections", 0)
+
+
+class Server(object):
+    def __init__(self, config=None, clock=None):
+        self.config = config or Config()
+        cfg = self.config
+        kw = {"clock": clock} if clock else {}
+        self.keyspace = Keyspace(cfg.databases, **kw)
+        self.dispatcher = Dispatcher(self)
+        self.stats = Stats()
+        self.clients = {}
+        self._next_id = 0
+        self.start_time = time.time()
+        self.listeners = []
+        self.stopped = Event()
+        self.shutdown_requested = False
+        self.background = []
+        self.run_id = os.urandom(20).hex()
+        self.executable = None
+        self.version = __version__
+        self.redis_version = REDIS_VERSION
+        self.bound = []  # (host, port) actually listening
+
+    # --- lifecycle -------------------------------------------------------------
+    def start(self):
+        """Bind every address; raises OSError (e.g. EADDRINUSE) before serving anything."""
+        cfg = self.config
+        for host in cfg.bind:
+            host = host.lstrip("-")  # '-::1' means "optional" in redis.conf
+            family = socket.AF_INET6 if ":" in host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                sock.bind((host, cfg.port))
+                sock.listen(cfg.tcp_backlog)
+            except OSError:
+                sock.close()
+                for s in self.listeners:
+                    s.close()
+                self.listeners = []
+                raise
+            sock.setblocking(False)
+            srv = StreamServer(sock, self._handle)
+            srv.start()
+            self.listeners.append(srv)
+            self.bound.append(sock.getsockname()[:2])
+        self.background.append(gevent.spawn(self._cron))
+
+    def serve_forever(self):
+        self.start()
+        self.stopped.wait()
+
+    def stop(self):
+        """Stop accepting, close clients, end background work; idempotent."""
+        if self.stopped.is_set():
+            return
+        for srv in self.listeners:
+            srv.close()
+        for c in list(self.clients.values()):
+            c.kill("shutdown")
+        for g in self.background:
+            g.kill(block=False)
+        self.stopped.set()
+
+    def request_shutdown(self):
+        """SHUTDOWN / SIGTERM: stop soon, after the current reply is written."""
+        self.shutdown_requested = True
+        gevent.spawn_later(0, self.stop)
+
+    # --- background -------------------------------------------------------------
+    def _cron(self):
+        """Active expiry at ``hz`` times a second, each pass bounded to 25% of its period."""
+        while True:
+            hz = max(1, min(500, self.config.hz or 10))
+            gevent.sleep(1.0 / hz)
+            try:
+                self.keyspace.active_expire_cycle(time_budget_s=0.25 / hz)
+            except Exception:
+                log.exception("active expiry cycle failed")
+
+    # --- connections -----------------------------------------------------------
+    def new_client_id(self):
+        self._next_id += 1
+        return self._next_id
+
+    def _handle(self, sock, addr):
+        cfg = self.config
+        self.stats.total_connections_received += 1
+        if len(self.clients) >= cfg.maxclients:
+            self.stats.rejected_connections += 1
+            try:
+                sock.sendall(b"-ERR max number of clients reached\r\n")
+            except OSError:
+                pass
+            sock.close()
+            return
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+        conn = Connection(self, sock, addr, self.new_client_id())
+        conn.greenlet = gevent.getcurrent()
+        self.clients[conn.id] = conn
+        try:
+            self._serve(conn, sock)
+        except OSError as e:
+            if e.errno not in (errno.ECONNRESET, errno.EPIPE, errno.EBADF, errno.ENOTCONN):
+                log.debug("client %d: %s", conn.id, e)
+        finally:
+            self.clients.pop(conn.id, None)
+            for hook in self.on_disconnect:
+                try:
+                    hook(conn)
+                except Exception:
+                    log.exception("disconnect hook failed")
+            conn.sock = None
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    on_disconnect = []   # fn(conn): release subscriptions, blocked state, watches
+
+    def _serve(self, conn, sock):
+        recv = sock.recv
+        sendall = sock.sendall
+        reader = conn.reader
+        dispatch = self.dispatcher.dispatch
+        stats = self.stats
+        _bytes, _int, _simple = bytes, int, Simple
+        while not conn.closing:
+            data = recv(RECV_SIZE)
+            if not data:
+                return
+            stats.net_input_bytes += len(data)
+            conn.last_interaction = time.time()
+            reqs, err = reader.feed(data)
+            out = conn.out
+            for argv in reqs:
+                reply = dispatch(conn, argv)
+                t = type(reply)
+                if t is _bytes:
+                    out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))
+                elif t is _simple:
+                    out.append(reply.raw)
+                elif t is _int:
+                    out.append(b":%d\r\n" % reply)
+                elif reply is not None:
+                    encode_into(reply, conn.proto, out)
+                if conn.closing:
+                    break
+                out = conn.out  # a command may have flushed (blocking ops, pushes)
+            if err is not None and not conn.closing:
+                if err is not RequestReader.CLOSE:
+                    out.append(b"-%s\r\n" % err.encode())
+                    log.debug("Protocol error (%s) from client: id=%d addr=%s", err, conn.id, conn.addr)
+                else:
+                    log.warning("Closing client that reached max query buffer length: id=%d addr=%s",
+                                conn.id, conn.addr)
+                conn.closing = True
+            if out:
+                data = b"".join(out) if len(out) > 1 else out[0]
+                conn.out = []
+                stats.net_output_bytes += len(data)
+                sendall(data)
+            if self.shutdown_requested:
+                return
+
+    # --- helpers for commands -----------------------------------------------------
+    def uptime(self):
+        return time.time() - self.start_time

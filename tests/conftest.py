@@ -1,0 +1,93 @@
+"""Shared fixtures: one miniredis and one reference redis-server per test session."""
+
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from support import RawClient, start_miniredis, start_redis  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def mini_server():
+    s = start_miniredis()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    s = start_redis()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def r(mini_server):
+    """A RESP2 raw connection to a flushed miniredis."""
+    c = RawClient(mini_server.port, 2)
+    c.cmd("FLUSHALL")
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def r3(mini_server):
+    """A RESP3 raw connection to a flushed miniredis."""
+    c = RawClient(mini_server.port, 3)
+    c.cmd("FLUSHALL")
+    yield c
+    c.close()
+
+
+class Compat(object):
+    """Runs each command on miniredis and on redis-server and compares the replies."""
+
+    def __init__(self, mini, ref, proto):
+        self.proto = proto
+        self.m = RawClient(mini.port, proto)
+        self.r = RawClient(ref.port, proto)
+        self.m.cmd("FLUSHALL")
+        self.r.cmd("FLUSHALL")
+
+    def both(self, *args):
+        return self.m.cmd(*args), self.r.cmd(*args)
+
+    def same(self, *args):
+        """Identical reply (type and value); returns it."""
+        m, r = self.both(*args)
+        assert m == r, "%r: miniredis %r != redis %r (RESP%d)" % (args, m, r, self.proto)
+        return m
+
+    def same_sorted(self, *args):
+        """Same elements of an array/set reply, in any order."""
+        m, r = self.both(*args)
+        assert m.t == r.t, "%r: types %r != %r" % (args, m, r)
+        assert sorted(map(repr, m.v or [])) == sorted(map(repr, r.v or [])), \
+            "%r: miniredis %r != redis %r" % (args, m, r)
+        return m
+
+    def same_error(self, *args):
+        """Both answer an error, with the same text."""
+        m = self.same(*args)
+        assert m.t == "-", "%r: expected an error, got %r" % (args, m)
+        return m
+
+    def same_type(self, *args):
+        """Same reply type only (for values that legitimately differ, e.g. ids, times)."""
+        m, r = self.both(*args)
+        assert m.t == r.t, "%r: types %r != %r" % (args, m, r)
+        return m, r
+
+    def close(self):
+        self.m.close()
+        self.r.close()
+
+
+@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
+def compat(request, mini_server, redis_server):
+    c = Compat(mini_server, redis_server, request.param)
+    yield c
+    c.close()

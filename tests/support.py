@@ -1,0 +1,236 @@
+"""Test support: start real servers on free ports, and a raw RESP client.
+
+Every server started here is stopped by the fixture that started it. Every
+wait is bounded in count and time.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for_port(port, proc=None, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError("server exited with %s" % proc.returncode)
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=0.5)
+            s.sendall(b"PING\r\n")
+            data = s.recv(100)
+            s.close()
+            if data:
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("server on port %d did not answer within %.0fs" % (port, timeout))
+
+
+class ServerProcess(object):
+    def __init__(self, proc, port, kind):
+        self.proc = proc
+        self.port = port
+        self.kind = kind
+
+    def stop(self, timeout=10.0):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout)
+
+
+def start_miniredis(*args, port=None, cwd=None, env=None):
+    """Start ``python -m miniredis`` on a free port (plus extra options); wait until it answers."""
+    port = port or free_port()
+    cmd = [sys.executable, "-m", "miniredis", "--port", str(port), "--bind", "127.0.0.1"]
+    cmd += [str(a) for a in args]
+    e = dict(os.environ)
+    e["PYTHONPATH"] = ROOT + os.pathsep + e.get("PYTHONPATH", "")
+    if env:
+        e.update(env)
+    proc = subprocess.Popen(cmd, cwd=cwd or ROOT, env=e,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sp = ServerProcess(proc, port, "miniredis")
+    try:
+        wait_for_port(port, proc)
+    except Exception:
+        sp.stop()
+        raise
+    return sp
+
+
+def redis_server_path():
+    return shutil.which("redis-server")
+
+
+def start_redis(*args):
+    """Start a throwaway reference redis-server; skip (or fail under CI) when absent."""
+    path = redis_server_path()
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is required in CI (scripts/test installs it)")
+        pytest.skip("reference redis-server not installed")
+    port = free_port()
+    cmd = [path, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+           "--appendonly", "no", "--daemonize", "no"] + [str(a) for a in args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sp = ServerProcess(proc, port, "redis")
+    try:
+        wait_for_port(port, proc)
+    except Exception:
+        sp.stop()
+        raise
+    return sp
+
+
+# --- a raw RESP client that keeps every reply's exact type ----------------------
+
+class Reply(object):
+    """A decoded reply with its RESP type byte kept, so comparisons are type-exact."""
+
+    __slots__ = ("t", "v")
+
+    def __init__(self, t, v):
+        self.t = t
+        self.v = v
+
+    def __eq__(self, other):
+        if not isinstance(other, Reply):
+            return NotImplemented
+        return self.t == other.t and self.v == other.v
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash((self.t, repr(self.v)))
+
+    def __repr__(self):
+        return "%s%r" % (self.t, self.v)
+
+    def plain(self):
+        """Plain Python value (bytes, int, float, list, dict, None, True/False)."""
+        t, v = self.t, self.v
+        if t in "*~>":
+            return None if v is None else [x.plain() for x in v]
+        if t == "%":
+            return {k.plain(): x.plain() for k, x in v}
+        return v
+
+
+def _read_reply(f):
+    line = f.readline()
+    if not line:
+        raise ConnectionError("connection closed")
+    if not line.endswith(b"\r\n"):
+        raise ConnectionError("short line %r" % line)
+    t, body = chr(line[0]), line[1:-2]
+    if t == "+":
+        return Reply("+", body.decode())
+    if t == "-":
+        return Reply("-", body.decode())
+    if t == ":":
+        return Reply(":", int(body))
+    if t == "$" or t == "=":
+        n = int(body)
+        if n < 0:
+            return Reply(t, None)
+        data = f.read(n + 2)[:-2]
+        return Reply(t, data)
+    if t in "*~>":
+        n = int(body)
+        if n < 0:
+            return Reply(t, None)
+        return Reply(t, [_read_reply(f) for _ in range(n)])
+    if t == "%":
+        n = int(body)
+        return Reply("%", [(_read_reply(f), _read_reply(f)) for _ in range(n)])
+    if t == "_":
+        return Reply("_", None)
+    if t == ",":
+        return Reply(",", body.decode())
+    if t == "#":
+        return Reply("#", body == b"t")
+    if t == "(":
+        return Reply("(", int(body))
+    raise ConnectionError("unknown reply type %r" % line)
+
+
+def encode_command(args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, str):
+            a = a.encode()
+        elif isinstance(a, (int, float)):
+            a = str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+class RawClient(object):
+    """One connection; ``cmd(*args)`` returns a :class:`Reply`. Protocol via HELLO."""
+
+    def __init__(self, port, proto=2, timeout=10.0):
+        self.port = port
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.f = self.sock.makefile("rb")
+        self.proto = proto
+        if proto == 3:
+            r = self.cmd("HELLO", "3")
+            assert r.t == "%", r
+
+    def send_raw(self, data):
+        self.sock.sendall(data)
+
+    def read(self):
+        return _read_reply(self.f)
+
+    def cmd(self, *args):
+        self.sock.sendall(encode_command(args))
+        return _read_reply(self.f)
+
+    def pipeline(self, commands):
+        self.sock.sendall(b"".join(encode_command(c) for c in commands))
+        return [_read_reply(self.f) for _ in commands]
+
+    def read_until_closed(self, timeout=2.0):
+        """All bytes until the server closes (bounded by timeout); returns (data, closed)."""
+        self.sock.settimeout(timeout)
+        data = b""
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return data, True
+                data += chunk
+        except socket.timeout:
+            return data, False
+        except ConnectionResetError:
+            return data, True
+
+    def close(self):
+        try:
+            self.f.close()
+            self.sock.close()
+        except OSError:
+            pass
