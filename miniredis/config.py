@@ -7,9 +7,11 @@ Must not touch: sockets, the keyspace. Parameters are read as attributes
 ``Config.on_set`` so the server can apply them (e.g. a new requirepass).
 """
 
-import fnmatch
 import os
+import re
+import tempfile
 
+from . import glob
 from .protocol import split_inline
 
 _UNITS = {
@@ -36,12 +38,14 @@ def parse_memory(text):
     return int(num) * mul
 
 
+_INT_RE = re.compile(r"-?[0-9]+\Z")
+
+
 def _int(text):
-    try:
-        v = int(text)
-    except ValueError:
+    # Redis' strtoll check: no blanks, no '+', no decimals.
+    if not _INT_RE.match(text):
         raise ConfigError("argument couldn't be parsed into an integer")
-    return v
+    return int(text)
 
 
 def _bool(text):
@@ -54,10 +58,11 @@ def _bool(text):
 
 
 class Param(object):
-    __slots__ = ("name", "kind", "default", "mutable", "choices", "lo", "hi", "attr", "alias")
+    __slots__ = ("name", "kind", "default", "mutable", "choices", "lo", "hi", "attr", "alias",
+                 "protected")
 
     def __init__(self, name, kind, default, mutable=True, choices=None, lo=None, hi=None,
-                 alias=None):
+                 alias=None, protected=False):
         self.name = name
         self.kind = kind
         self.default = default
@@ -67,6 +72,9 @@ class Param(object):
         self.hi = hi
         self.attr = name.replace("-", "_")
         self.alias = alias
+        # Redis 7.0 refuses CONFIG SET of "protected" parameters (dir, dbfilename)
+        # unless enable-protected-configs allows it; we never do.
+        self.protected = protected
 
     def parse(self, text):
         k = self.kind
@@ -76,6 +84,8 @@ class Param(object):
             v = parse_memory(text)
         elif k == "bool":
             v = _bool(text)
+        elif k == "save":
+            v = _parse_save(text)
         elif k == "enum":
             v = text.lower()
             if v not in self.choices:
@@ -108,9 +118,9 @@ PARAMS = [
     Param("daemonize", "bool", False, mutable=False),
     Param("pidfile", "string", "", mutable=False),
     Param("logfile", "string", "", mutable=False),
-    Param("loglevel", "enum", "notice", choices=("debug", "verbose", "notice", "warning", "nothing")),
-    Param("dir", "string", "", mutable=True),
-    Param("maxclients", "int", 10000, lo=1, hi=2 ** 31 - 1),
+    Param("loglevel", "enum", "notice", choices=("debug", "verbose", "notice", "warning")),
+    Param("dir", "string", "", protected=True),
+    Param("maxclients", "int", 10000, lo=1, hi=2 ** 32 - 1),
     Param("timeout", "int", 0, lo=0, hi=2 ** 31 - 1),
     Param("tcp-keepalive", "int", 300, lo=0, hi=2 ** 31 - 1),
     Param("tcp-backlog", "int", 511, mutable=False, lo=0, hi=2 ** 31 - 1),
@@ -118,12 +128,12 @@ PARAMS = [
     Param("proto-max-bulk-len", "memory", 512 * 1024 * 1024, lo=1024 * 1024, hi=2 ** 63 - 1),
     Param("client-query-buffer-limit", "memory", 1024 * 1024 * 1024, lo=1024 * 1024, hi=2 ** 63 - 1),
     Param("hz", "int", 10, lo=0, hi=2 ** 31 - 1),
-    Param("save", "string", "3600 1 300 100 60 10000"),
+    Param("save", "save", "3600 1 300 100 60 10000"),
     Param("appendonly", "bool", False),
     Param("appendfsync", "enum", "everysec", choices=("always", "everysec", "no")),
     Param("appendfilename", "string", "appendonly.aof", mutable=False),
     Param("appenddirname", "string", "appendonlydir", mutable=False),
-    Param("dbfilename", "string", "dump.rdb"),
+    Param("dbfilename", "string", "dump.rdb", protected=True),
     Param("maxmemory", "memory", 0, lo=0, hi=2 ** 63 - 1),
     Param("maxmemory-policy", "enum", "noeviction", choices=(
         "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
@@ -138,14 +148,27 @@ PARAMS = [
     Param("lazyfree-lazy-user-del", "bool", False),
     Param("lazyfree-lazy-user-flush", "bool", False),
     Param("activerehashing", "bool", True),
-    Param("hash-max-listpack-entries", "int", 128, lo=0, hi=2 ** 63 - 1, alias="hash-max-ziplist-entries"),
+    Param("hash-max-listpack-entries", "int", 512, lo=0, hi=2 ** 63 - 1, alias="hash-max-ziplist-entries"),
     Param("hash-max-listpack-value", "int", 64, lo=0, hi=2 ** 63 - 1, alias="hash-max-ziplist-value"),
     Param("list-max-listpack-size", "int", -2, lo=-5, hi=2 ** 31 - 1, alias="list-max-ziplist-size"),
     Param("set-max-intset-entries", "int", 512, lo=0, hi=2 ** 63 - 1),
     Param("zset-max-listpack-entries", "int", 128, lo=0, hi=2 ** 63 - 1, alias="zset-max-ziplist-entries"),
     Param("zset-max-listpack-value", "int", 64, lo=0, hi=2 ** 63 - 1, alias="zset-max-ziplist-value"),
     Param("supervised", "enum", "no", mutable=False, choices=("upstart", "systemd", "auto", "no")),
+    # Redis' default is "no"; we default to "local" so that DEBUG SLEEP and
+    # DEBUG SET-ACTIVE-EXPIRE work for tests on the loopback interface.
+    Param("enable-debug-command", "enum", "local", mutable=False, choices=("no", "yes", "local")),
 ]
+
+
+def _parse_save(text):
+    """'3600 1 300 100' -> the same text, validated as Redis' CONFIG SET save."""
+    if not text:
+        return ""
+    words = text.split(" ")
+    if len(words) % 2 or not all(w.isdigit() for w in words):
+        raise ConfigError("Invalid save parameters")
+    return " ".join(words)
 
 BY_NAME = {}
 for _p in PARAMS:
@@ -201,26 +224,130 @@ class Config(object):
             except ConfigError as e:
                 raise ConfigError("%s:%d: '%s': %s" % (source, lineno, line, e))
 
-    # --- CONFIG GET / SET ---------------------------------------------------------
+    # --- CONFIG GET / SET / REWRITE ---------------------------------------------
     def get_matching(self, pattern):
-        """[(name, text)] for parameters whose name (or alias) matches the glob."""
-        out = []
+        """[(name, text)] for CONFIG GET <pattern>, as Redis 7.0.
+
+        A pattern without glob characters is a lookup whose reply echoes the
+        name as given (case kept); a glob matches names and aliases alike,
+        ignoring case, and answers with the name it matched.
+        """
+        if not any(c in pattern for c in "[*?"):
+            p = BY_NAME.get(pattern.lower())
+            return [(pattern, p.format(getattr(self, p.attr)))] if p else []
+        pat = pattern.encode("utf-8", "surrogateescape")
+        return [(name, p.format(getattr(self, p.attr))) for name, p in BY_NAME.items()
+                if glob.match(pat, name.encode(), nocase=True)]
+
+    def set_many(self, pairs):
+        """CONFIG SET name value [name value ...]: all or nothing.
+
+        Raises ConfigUnknown(name) or ConfigSetFailed(name, reason). Names are
+        checked first (the first problem wins, as in Redis), then every value
+        is parsed, and only then is anything assigned.
+        """
+        chosen = []
         seen = set()
-        pat = pattern.lower()
-        for name, p in BY_NAME.items():
-            if p.name in seen:
-                continue
-            if fnmatch.fnmatchcase(name, pat):
-                seen.add(p.name)
-                out.append((name if name == pat else p.name, p.format(getattr(self, p.attr))))
-        return out
+        for name, _ in pairs:
+            key = name.lower()
+            p = BY_NAME.get(key)
+            if p is None:
+                raise ConfigUnknown(name)
+            if not p.mutable:
+                raise ConfigSetFailed(name, "can't set immutable config")
+            if p.protected:
+                raise ConfigSetFailed(name, "can't set protected config")
+            # An alias and its parameter count as two names, as in Redis 7.0.
+            if key in seen:
+                raise ConfigSetFailed(name, "duplicate parameter")
+            seen.add(key)
+            chosen.append((key, p))
+        values = []
+        for (key, p), (_, text) in zip(chosen, pairs):
+            try:
+                values.append(p.parse(text))
+            except ConfigError as e:
+                raise ConfigSetFailed(key, str(e))
+        for (key, p), v in zip(chosen, values):
+            if p.name == "hz":
+                v = max(1, min(500, v))  # Redis clamps hz to [1, 500] when applying
+            setattr(self, p.attr, v)
+        for (key, p), v in zip(chosen, values):
+            for hook in self.on_set:
+                hook(p.name, getattr(self, p.attr))
 
     def set_runtime(self, name, text):
-        p = BY_NAME.get(name.lower())
-        if p is None or not p.mutable:
-            raise KeyError(name)
-        value = " ".join(text.split()) if p.name == "save" else p.parse(text)
-        setattr(self, p.attr, value)
-        for hook in self.on_set:
-            hook(p.name, value)
-        return p.name
+        """Change one parameter at run time; returns its canonical name."""
+        self.set_many([(name, text)])
+        return BY_NAME[name.lower()].name
+
+    def rewrite(self):
+        """CONFIG REWRITE: update the config file in place, atomically.
+
+        Lines of known directives get the current value (later duplicates are
+        dropped); other lines and comments are kept; parameters that differ
+        from their default and are not in the file are appended.
+        """
+        path = self.config_file
+        try:
+            with open(path, "rb") as f:
+                lines = f.read().decode("utf-8", "replace").splitlines()
+        except FileNotFoundError:
+            lines = []
+        out, done = [], set()
+        for line in lines:
+            words = split_inline(line.strip().encode()) if line.strip() and not line.lstrip().startswith("#") else None
+            p = BY_NAME.get(words[0].decode("utf-8", "replace").lower()) if words else None
+            if p is None:
+                out.append(line)
+            elif p.name not in done:
+                done.add(p.name)
+                out.append(self._directive(p))
+        extra = [self._directive(p) for p in PARAMS if p.name not in done and
+                 getattr(self, p.attr) != p.default]
+        if extra:
+            out.append("# Generated by CONFIG REWRITE")
+            out.extend(extra)
+        _atomic_write(path, ("\n".join(out) + "\n").encode())
+
+    def _directive(self, p):
+        text = p.format(getattr(self, p.attr))
+        if p.kind == "list" or (p.kind == "save" and text):
+            return "%s %s" % (p.name, text)
+        return "%s %s" % (p.name, _quote(text))
+
+
+class ConfigUnknown(Exception):
+    """CONFIG SET of a name that is not a parameter."""
+
+
+class ConfigSetFailed(Exception):
+    """CONFIG SET refused; args are (name as reported, reason)."""
+
+
+def _quote(text):
+    """A value as a config-file word: quoted when empty or not a plain token."""
+    if text and all(33 <= ord(c) <= 126 and c not in "\"'\\" for c in text):
+        return text
+    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _atomic_write(path, data):
+    """Write via a temp file, fsync, rename, fsync the directory."""
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".config-rewrite-", dir=d)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    dfd = os.open(d, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)

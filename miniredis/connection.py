@@ -103,9 +103,15 @@ class Connection(object):
         """One CLIENT LIST / CLIENT INFO line, fields in Redis 7.0's order."""
         now = time.time()
         multi = -1 if self.multi is None else len(self.multi)
-        flags = self.flags or ("x" if self.multi is not None else "") or "N"
-        if self.blocked is not None:
-            flags = (flags if flags != "N" else "") + "b"
+        # Letters in the order of Redis 7.0's getClientInfoString; self.flags
+        # holds the ones set by commands (e.g. 'e' from CLIENT NO-EVICT).
+        flags = "".join((
+            "P" if self.subscriptions or self.psubscriptions else "",
+            "x" if self.multi is not None else "",
+            "b" if self.blocked is not None else "",
+            "d" if self.watch_dirty else "",
+            "c" if self.closing else "",
+            self.flags)) or "N"
         sub = len(self.subscriptions) if self.subscriptions else 0
         psub = len(self.psubscriptions) if self.psubscriptions else 0
         qbuf = self.reader.pending()

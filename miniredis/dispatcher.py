@@ -34,6 +34,7 @@ _perf = time.perf_counter
 class Dispatcher(object):
     def __init__(self, server):
         self.server = server
+        self.keyspace = server.keyspace
         # fn(conn, spec, argv) -> reply or None; a reply short-circuits execution.
         self.context_hooks = []
         # fn(conn, spec, argv): after a command that changed the dataset.
@@ -57,7 +58,7 @@ class Dispatcher(object):
         if (n != a) if a > 0 else (n < -a):
             spec.rejected_calls += 1
             return None, errors.wrong_arity(spec.name)
-        if spec.subcommands:
+        if spec.subcommands and n > 1:
             sub = argv[1]
             sspec = spec.subcommands.get(sub.lower().decode("latin-1")) if type(sub) is bytes else None
             if sspec is None:
@@ -75,11 +76,10 @@ class Dispatcher(object):
 
     def dispatch(self, conn, argv):
         """Run one request; returns the reply (never raises for command errors)."""
-        server = self.server
-        name = argv[0]
-        spec = LOOKUP.get(name)
+        spec = LOOKUP.get(argv[0])
         # Fast path: a known plain command with the right arity.
-        if spec is None or spec.subcommands or not spec.arity_ok(len(argv)):
+        if spec is None or not spec.min_args <= len(argv) <= spec.max_args:
+            name = argv[0]
             if type(name) is bytes and name.lower() in _SECURITY_NAMES:
                 log.warning("Possible SECURITY ATTACK detected. It looks like somebody "
                             "is sending POST or Host: commands to Redis. Connection aborted.")
@@ -89,7 +89,7 @@ class Dispatcher(object):
             spec, err = self.resolve(argv)
             if spec is None:
                 return self.error(err)
-        conn.last_command = spec.fullname.encode()
+        conn.last_command = spec.fullname_bytes
         if not conn.authenticated and not spec.no_auth:
             return self.error(errors.NOAUTH, spec)
         if type(argv) is TypedArgs and not spec.typed_ok(argv):
@@ -103,7 +103,7 @@ class Dispatcher(object):
 
     def execute(self, conn, spec, argv):
         """Execute a resolved command (also used by EXEC and scripting)."""
-        ks = self.server.keyspace
+        ks = self.keyspace
         dirty = ks.dirty
         t0 = _perf()
         try:
@@ -116,9 +116,8 @@ class Dispatcher(object):
             spec.failed_calls += 1
             reply = self.error("ERR internal error executing '%s': %s" % (
                 spec.fullname, errors.sanitize(str(e))))
-        spec.usec += int((_perf() - t0) * 1e6)
+        spec.usec += _perf() - t0
         spec.calls += 1
-        self.server.stats.total_commands_processed += 1
         if ks.dirty != dirty and self.propagate_hooks:
             for hook in self.propagate_hooks:
                 hook(conn, spec, argv)

@@ -116,3 +116,27 @@ def unknown_subcommand_or_arity(sub, container):
 
 def invalid_expire(cmd):
     return INVALID_EXPIRE_FMT % cmd
+
+
+# --- server / client admin (INFO, CONFIG, COMMAND, CLIENT, DEBUG, SHUTDOWN) ---
+CONFIG_SET_FAILED_FMT = "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
+NO_CONFIG_FILE = "ERR The server is running without a config file"
+CONFIG_REWRITE_FAILED_FMT = "ERR Rewriting config file: %s"
+UNKNOWN_CLIENT_TYPE_FMT = "ERR Unknown client type '%s'"
+INVALID_CLIENT_ID = "ERR Invalid client ID"
+CLIENT_ID_POSITIVE = "ERR client-id should be greater than 0"
+NO_SUCH_USER_FMT = "ERR No such user '%s'"
+INVALID_COMMAND_SPECIFIED = "ERR Invalid command specified"
+INVALID_COMMAND_ARGS = "ERR Invalid number of arguments specified for command"
+NO_KEY_ARGUMENTS = "ERR The command has no key arguments"
+NO_SHUTDOWN_IN_PROGRESS = "ERR No shutdown in progress."
+DEBUG_NOT_ALLOWED = (
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+    "\"local\", you can run it from a local connection, otherwise you need to set "
+    "this option in the configuration file, and then restart the server.")
+
+# --- strings (commands/strings.py) ---------------------------------------------
+DECR_OVERFLOW = "ERR decrement would overflow"
+LCS_NOT_STRINGS = "ERR The specified keys must contain string values"
+LCS_IDX_AND_LEN = "ERR If you want both the length and indexes, please just use IDX."
+LCS_TOO_BIG = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"

@@ -13,10 +13,29 @@ blocked-client wake-ups and keyspace notifications hang off them.
 
 Time comes from an injectable clock returning milliseconds, so tests can
 move time instead of sleeping.
+
+Access times (OBJECT IDLETIME) are tracked per database in a bounded dict
+kept in access order (oldest first; a plain dict is insertion ordered, and
+cheaper than an OrderedDict both in memory and on lookups), instead of a
+field per key: a second dict over every key would cost ~80 bytes a key, while
+Redis keeps 24 bits in each object. Reads and writes through
+:meth:`Database.get`, ``set`` and ``add`` re-insert the key at the end with
+the current second; when the tracker is full its oldest quarter is dropped
+(and the rest copied to a fresh dict, because a dict deleted from the front
+keeps holes that every later scan would have to skip) and the newest dropped
+time becomes the database's ``horizon``:
+every untracked key was last accessed at or before it, so ``now - horizon``
+is a lower bound of their idle time. The current second is
+a cached int (``Keyspace.lru_now``, one shared object per second) refreshed
+by :meth:`Keyspace.tick`, which the server's cron calls through
+:meth:`Keyspace.active_expire_cycle` -- as Redis refreshes its LRU clock in
+serverCron -- so the GET/SET path never reads the clock for it.
 """
 
 import random
 import time
+from collections import deque
+from itertools import islice
 
 from . import errors
 from .errors import CommandError
@@ -27,8 +46,13 @@ def wall_clock_ms():
     return int(time.time() * 1000)
 
 
+# Keys whose access time is remembered exactly, per database (~6 MB when full).
+ACCESS_TRACKER_CAP = 100000
+
+
 class Database(object):
-    __slots__ = ("index", "data", "expires", "keyspace", "_expire_iter")
+    __slots__ = ("index", "data", "expires", "keyspace", "_expire_iter",
+                 "access", "horizon")
 
     def __init__(self, index, keyspace):
         self.index = index
@@ -36,13 +60,30 @@ class Database(object):
         self.data = {}
         self.expires = {}
         self._expire_iter = None
+        self.access = {}                 # key -> last access second, oldest first
+        self.horizon = keyspace.lru_now  # untracked keys were last accessed at or before this
 
     def __len__(self):
         return len(self.data)
 
     # --- reading -------------------------------------------------------------
     def get(self, key):
-        """The live value at key, or None. Removes the key if its TTL has passed."""
+        """The live value at key, or None; records the access. Removes the key if its TTL has passed."""
+        v = self.data.get(key)
+        if v is not None:
+            if self.expires:
+                when = self.expires.get(key)
+                if when is not None and when <= self.keyspace.clock():
+                    self._expire(key)
+                    return None
+            # Access tracking, inlined for the hot path; see touch().
+            now = self.keyspace.lru_now
+            if self.access.get(key) is not now:
+                self._record(key, now)
+        return v
+
+    def peek(self, key):
+        """The live value at key, or None, without recording an access (TYPE, TTL, OBJECT ...)."""
         v = self.data.get(key)
         if v is not None and self.expires:
             when = self.expires.get(key)
@@ -50,6 +91,38 @@ class Database(object):
                 self._expire(key)
                 return None
         return v
+
+    def idle_seconds(self, key):
+        """Seconds since the last access of key (a lower bound when it is no longer tracked)."""
+        t = self.access.get(key)
+        return max(0, self.keyspace.lru_now - (self.horizon if t is None else t))
+
+    def touch(self, key):
+        """Record an access to a key known to be live.
+
+        A key already stamped with the current second (the very same int
+        object) is left in place: every entry after it carries that second
+        too, so the tracker stays ordered by time without the move.
+        """
+        now = self.keyspace.lru_now
+        if self.access.get(key) is not now:
+            self._record(key, now)
+
+    def _record(self, key, now):
+        acc = self.access
+        # Re-inserting moves the key to the end: the dict stays ordered by time.
+        if acc.pop(key, None) is None and len(acc) >= ACCESS_TRACKER_CAP:
+            acc = self._forget_oldest()
+        acc[key] = now
+
+    def _forget_oldest(self):
+        """Drop the oldest quarter of the tracker; returns the new tracker dict."""
+        items = iter(self.access.items())
+        deque(islice(items, len(self.access) // 4 - 1), maxlen=0)
+        # The newest forgotten access bounds every untracked key's last access.
+        self.horizon = next(items)[1]
+        self.access = acc = dict(items)
+        return acc
 
     def get_typed(self, key, cls):
         """The value at key if it is of class ``cls`` (or None); WRONGTYPE otherwise."""
@@ -59,11 +132,11 @@ class Database(object):
         return v
 
     def exists(self, key):
-        return self.get(key) is not None
+        return self.peek(key) is not None
 
     def ttl_ms(self, key):
         """Remaining ms, -1 without TTL, -2 for a missing key."""
-        if self.get(key) is None:
+        if self.peek(key) is None:
             return -2
         when = self.expires.get(key)
         if when is None:
@@ -100,7 +173,7 @@ class Database(object):
                 return None
             # Sampling a dict is O(n) in Python; fine for RANDOMKEY's use.
             k = random.choice(list(data)) if len(data) < 64 else _sample_key(data)
-            if self.get(k) is not None:
+            if self.peek(k) is not None:
                 return k
         return None
 
@@ -111,6 +184,9 @@ class Database(object):
         if not keepttl and self.expires:
             self.expires.pop(key, None)
         ks = self.keyspace
+        now = ks.lru_now
+        if self.access.get(key) is not now:
+            self._record(key, now)
         ks.dirty += 1
         if ks.on_change:
             ks.key_changed(self, key)
@@ -119,17 +195,21 @@ class Database(object):
         """Store value at a key known to be absent (no TTL to clear)."""
         self.data[key] = value
         ks = self.keyspace
+        now = ks.lru_now
+        if self.access.get(key) is not now:
+            self._record(key, now)
         ks.dirty += 1
         if ks.on_change:
             ks.key_changed(self, key)
 
     def delete(self, key):
         """Remove key; True if a live key was removed."""
-        if self.get(key) is None:
+        if self.peek(key) is None:
             return False
         del self.data[key]
         if self.expires:
             self.expires.pop(key, None)
+        self.access.pop(key, None)
         ks = self.keyspace
         ks.dirty += 1
         if ks.on_change:
@@ -138,12 +218,13 @@ class Database(object):
 
     def pop(self, key):
         """Remove key and return its live value (or None)."""
-        v = self.get(key)
+        v = self.peek(key)
         if v is None:
             return None
         del self.data[key]
         if self.expires:
             self.expires.pop(key, None)
+        self.access.pop(key, None)
         ks = self.keyspace
         ks.dirty += 1
         if ks.on_change:
@@ -186,6 +267,8 @@ class Database(object):
         self.data = {}
         self.expires = {}
         self._expire_iter = None
+        self.access = {}
+        self.horizon = self.keyspace.lru_now
         for k in keys:
             self.keyspace.key_changed(self, k)
 
@@ -193,6 +276,7 @@ class Database(object):
     def _expire(self, key):
         del self.data[key]
         del self.expires[key]
+        self.access.pop(key, None)
         ks = self.keyspace
         ks.expired_keys += 1
         ks.dirty += 1
@@ -242,11 +326,19 @@ def _sample_key(d):
 class Keyspace(object):
     def __init__(self, databases=16, clock=wall_clock_ms):
         self.clock = clock
+        self.lru_now = clock() // 1000   # cached current second for access tracking
         self.dbs = [Database(i, self) for i in range(databases)]
         self.on_change = []   # fn(db, key)
         self.on_expire = []   # fn(db, key)
         self.expired_keys = 0
         self.dirty = 0        # changes since the last save, as Redis' server.dirty
+
+    def tick(self):
+        """Refresh the cached second used by access tracking (keeps one int object per second)."""
+        now = self.clock() // 1000
+        if now != self.lru_now:
+            self.lru_now = now
+        return now
 
     def key_changed(self, db, key):
         for hook in self.on_change:
@@ -261,6 +353,9 @@ class Keyspace(object):
         da, db = self.dbs[a], self.dbs[b]
         da.data, db.data = db.data, da.data
         da.expires, db.expires = db.expires, da.expires
+        # Access times travel with the keys, as Redis swaps whole databases.
+        da.access, db.access = db.access, da.access
+        da.horizon, db.horizon = db.horizon, da.horizon
         da._expire_iter = db._expire_iter = None
         self.dirty += 1
         if self.on_change:
@@ -274,6 +369,7 @@ class Keyspace(object):
         Like Redis' slow cycle: keep going on a database while a good share of
         the sampled keys were expired, stop when the budget is spent.
         """
+        self.tick()
         deadline = time.perf_counter() + time_budget_s
         total = 0
         for db in self.dbs:

@@ -18,6 +18,8 @@ The Python parser only looks at length headers until the announced bytes
 have arrived, so nothing is allocated on the strength of a header alone.
 """
 
+import itertools
+
 import hiredis
 
 from . import errors
@@ -86,6 +88,9 @@ _ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t",
 
 def split_inline(line):
     """Split an inline command line like Redis' sdssplitargs; None on bad quoting."""
+    if 0 in line:
+        # sdssplitargs reads a C string: nothing after a NUL byte exists for it.
+        line = line[:line.index(0)]
     if 34 not in line and 39 not in line and 0 not in line and 11 not in line and 12 not in line:
         return line.split()
     args = []
@@ -156,21 +161,28 @@ def split_inline(line):
 _ARG_OVERHEAD = [len(b"$%d\r\n\r\n" % n) for n in range(PROTO_INLINE_MAX_SIZE + 1)]
 _MB_OVERHEAD = [len(b"*%d\r\n" % n) for n in range(4096)]
 _arg_overhead = _ARG_OVERHEAD.__getitem__
+_mb_overhead = _MB_OVERHEAD.__getitem__
 _join = b"".join
+_chain = itertools.chain.from_iterable
+_set = set
+_list = list
+_LIST_ONLY = {list}
 
 
 def _canonical_size(reqs):
-    """Bytes the batch takes when written canonically, or -1 if it is not plain bulk strings."""
-    total = 0
+    """Bytes the batch takes when written canonically, or -1 if it is not plain bulk strings.
+
+    Written with C-level iteration only (map/chain/join): it runs once per read.
+    """
+    if _set(map(type, reqs)) != _LIST_ONLY:
+        return -1
     try:
-        for r in reqs:
-            if type(r) is not list:
-                return -1
-            # join raises TypeError unless every element is bytes.
-            total += len(_join(r)) + _MB_OVERHEAD[len(r)] + sum(map(_arg_overhead, map(len, r)))
+        flat = _list(_chain(reqs))
+        # join raises TypeError unless every argument is bytes.
+        return (len(_join(flat)) + sum(map(_mb_overhead, map(len, reqs)))
+                + sum(map(_arg_overhead, map(len, flat))))
     except (TypeError, IndexError):
         return -1
-    return total
 
 
 # --- the request reader ---------------------------------------------------------
@@ -204,6 +216,8 @@ class RequestReader(object):
         return len(self._buf)
 
     def feed(self, data):
+        if not data:
+            return [], None
         if self._buf:
             buf = self._buf
             buf += data

@@ -30,7 +30,8 @@ class CommandSpec(object):
         "since", "complexity", "doc_flags", "tips", "key_specs", "arguments",
         "is_write", "is_readonly", "no_auth", "no_multi", "is_pubsub_ok",
         "is_fast", "is_blocking", "is_admin", "is_noscript", "is_loading_ok",
-        "calls", "usec", "rejected_calls", "failed_calls",
+        "calls", "usec", "rejected_calls", "failed_calls", "min_args", "max_args",
+        "fullname_bytes",
     )
 
     def __init__(self, name, arity, flags, first_key, last_key, step, group,
@@ -39,7 +40,11 @@ class CommandSpec(object):
         self.name = name
         self.parent = parent
         self.fullname = "%s|%s" % (parent.name, name) if parent else name
+        self.fullname_bytes = self.fullname.encode()
         self.arity = arity
+        # Bounds for the dispatcher's one-comparison arity check.
+        self.min_args = arity if arity > 0 else -arity
+        self.max_args = arity if arity > 0 else 2 ** 31
         bad = set(flags) - KNOWN_FLAGS
         if bad:
             raise ValueError("unknown flags %r for %s" % (sorted(bad), name))
@@ -74,7 +79,7 @@ class CommandSpec(object):
 
     def reset_stats(self):
         self.calls = 0
-        self.usec = 0
+        self.usec = 0.0  # seconds, despite the name (converted when reported)
         self.rejected_calls = 0
         self.failed_calls = 0
 
@@ -165,6 +170,7 @@ def command(name, arity, flags="", keys=(0, 0, 0), group="generic", typed=None,
 def container(name, arity=-2, flags="", group="server", **docs):
     """Declare a command that only dispatches to subcommands (CLIENT, CONFIG, ...)."""
     spec = CommandSpec(name, arity, flags.split(), 0, 0, 0, group, None, **docs)
+    spec.max_args = -1  # never takes the dispatcher's fast path: resolve the subcommand
     _register(spec)
     return spec
 

@@ -69,6 +69,17 @@ class Server(object):
         self.version = __version__
         self.redis_version = REDIS_VERSION
         self.bound = []  # (host, port) actually listening
+        self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
+        self.config.on_set.append(self._config_changed)
+
+    def _config_changed(self, name, value):
+        """Apply a CONFIG SET to live state (existing clients' limits, auth)."""
+        if name == "proto-max-bulk-len":
+            for c in self.clients.values():
+                c.reader.max_bulk_len = value
+        elif name == "client-query-buffer-limit":
+            for c in self.clients.values():
+                c.reader.query_buffer_limit = value
 
     # --- lifecycle -------------------------------------------------------------
     def start(self):
@@ -124,6 +135,8 @@ class Server(object):
         while True:
             hz = max(1, min(500, self.config.hz or 10))
             gevent.sleep(1.0 / hz)
+            if not self.active_expire_enabled:
+                continue
             try:
                 self.keyspace.active_expire_cycle(time_budget_s=0.25 / hz)
             except Exception:
@@ -173,14 +186,26 @@ class Server(object):
     on_disconnect = []   # fn(conn): release subscriptions, blocked state, watches
 
     def _serve(self, conn, sock):
-        recv = sock.recv
-        sendall = sock.sendall
+        # gevent's socket methods add a Python layer (and sendall a getsockopt
+        # syscall) to every call; on this path we use the underlying
+        # non-blocking socket and fall back to gevent only to wait.
+        raw = sock._sock
+        raw_recv = raw.recv
+        raw_send = raw.send
+        wait_readable = getattr(sock, "_wait", None)
+        read_event = getattr(sock, "_read_event", None)
         reader = conn.reader
         dispatch = self.dispatcher.dispatch
         stats = self.stats
         _bytes, _int, _simple = bytes, int, Simple
         while not conn.closing:
-            data = recv(RECV_SIZE)
+            try:
+                data = raw_recv(RECV_SIZE)
+            except BlockingIOError:
+                if wait_readable is not None:
+                    wait_readable(read_event)
+                    continue
+                data = sock.recv(RECV_SIZE)
             if not data:
                 return
             stats.net_input_bytes += len(data)
@@ -199,6 +224,10 @@ class Server(object):
                 elif reply is not None:
                     encode_into(reply, conn.proto, out)
                 if conn.closing:
+                    if conn.kill_reason == "security":
+                        # Like Redis, an HTTP-looking request drops the client
+                        # before anything of this read is answered.
+                        out.clear()
                     break
                 out = conn.out  # a command may have flushed (blocking ops, pushes)
             if err is not None and not conn.closing:
@@ -213,7 +242,12 @@ class Server(object):
                 data = b"".join(out) if len(out) > 1 else out[0]
                 conn.out = []
                 stats.net_output_bytes += len(data)
-                sendall(data)
+                try:
+                    sent = raw_send(data)
+                except BlockingIOError:
+                    sent = 0
+                if sent < len(data):
+                    sock.sendall(memoryview(data)[sent:])
             if self.shutdown_requested:
                 return
 

@@ -59,10 +59,13 @@ class ServerProcess(object):
                 self.proc.wait(timeout)
 
 
-def start_miniredis(*args, port=None, cwd=None, env=None):
+def start_miniredis(*args, port=None, cwd=None, env=None, config_file=None):
     """Start ``python -m miniredis`` on a free port (plus extra options); wait until it answers."""
     port = port or free_port()
-    cmd = [sys.executable, "-m", "miniredis", "--port", str(port), "--bind", "127.0.0.1"]
+    cmd = [sys.executable, "-m", "miniredis"]
+    if config_file:
+        cmd.append(str(config_file))  # like redis-server, the file comes first
+    cmd += ["--port", str(port), "--bind", "127.0.0.1"]
     cmd += [str(a) for a in args]
     e = dict(os.environ)
     e["PYTHONPATH"] = ROOT + os.pathsep + e.get("PYTHONPATH", "")

@@ -4,4 +4,4 @@ One module per group; each command is one decorated short function:
 ``@command(name, arity, flags, keys=(first, last, step), group=...)``.
 """
 
-from . import connection, strings, keys, server  # noqa: F401
+from . import connection, strings, keys, server, client_cmd  # noqa: F401

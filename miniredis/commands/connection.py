@@ -11,7 +11,7 @@ from ..datatypes import parse_int
 RESET_REPLY = Simple("RESET")
 
 
-@command("ping", -1, "fast sentinel", group="connection",
+@command("ping", -1, "fast", group="connection",
          summary="Ping the server", since="1.0.0", complexity="O(1)")
 def ping(ctx, argv):
     if len(argv) > 2:
@@ -24,7 +24,7 @@ def ping(ctx, argv):
     return PONG
 
 
-@command("echo", 2, "fast", group="connection",
+@command("echo", 2, "loading stale fast", group="connection",
          summary="Echo the given string", since="1.0.0", complexity="O(1)")
 def echo(ctx, argv):
     return argv[1]
@@ -97,7 +97,7 @@ def hello(ctx, argv):
     elif not ctx.authenticated:
         raise CommandError(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-            "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+            "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
             "select the RESP protocol version at the same time")
     if setname is not None:
         validate_client_name(setname)

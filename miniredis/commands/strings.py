@@ -1,31 +1,83 @@
-"""String commands.
+"""String and bitmap commands: GET/SET and friends, counters, ranges, LCS, bit operations.
+
+Owns: the semantics of Redis' "string" and "bitmap" groups, including the
+order in which each command validates its arguments, looks its key up and
+checks the type (that order decides which error a client sees).
+Must not touch: the keyspace internals (every change goes through Database
+methods), reply encoding.
 
 Values are bytes, or typed values stored by a RESP3 client (see
 :mod:`miniredis.datatypes`): ints and floats act as their decimal text,
 other typed values answer WRONGTYPE to commands that need a string, while
-GET-like commands return them as stored.
+GET-like commands return them as stored. ``as_bytes`` is the single type
+check for "needs a string"; ``read_value`` for "GET-like".
+
+Reads that Redis performs with lookupKeyRead count keyspace hits/misses;
+writes (lookupKeyWrite: INCR, APPEND, SETRANGE, SETBIT ...) do not.
 """
+
+import re
+from fractions import Fraction
 
 from .. import errors
 from ..errors import CommandError
 from ..registry import command
-from ..replies import OK, NULL
-from ..datatypes import TypedValue, from_request, to_reply, parse_int, LLONG_MAX
+from ..replies import OK, NULL, Map
+from ..datatypes import (
+    TypedValue, from_request, to_reply, parse_int, parse_float, as_bytes,
+    LLONG_MAX, LLONG_MIN,
+)
 
 _STORED = (bytes, int, float, TypedValue)
 
 
-def read_value(ctx, key):
-    """A value GET may return (string or typed), or None; WRONGTYPE for other types."""
+# --- lookups (the one place that type-checks) ---------------------------------------
+
+def _lookup(ctx, key):
+    """The live value at key, counted as a keyspace hit or miss (Redis' lookupKeyRead)."""
     v = ctx.db.get(key)
     if v is None:
         ctx.server.stats.keyspace_misses += 1
-        return None
-    ctx.server.stats.keyspace_hits += 1
-    if type(v) not in _STORED:
+    else:
+        ctx.server.stats.keyspace_hits += 1
+    return v
+
+
+def read_value(ctx, key):
+    """A value GET may return (string or typed), or None; WRONGTYPE for other types."""
+    v = _lookup(ctx, key)
+    if v is not None and type(v) not in _STORED:
         raise CommandError(errors.WRONGTYPE)
     return v
 
+
+def read_string(ctx, key):
+    """The string at key as bytes, or None; WRONGTYPE for typed values and other types."""
+    v = _lookup(ctx, key)
+    if v is None or type(v) is bytes:
+        return v
+    return as_bytes(v)
+
+
+def write_string(db, key):
+    """(stored value, its bytes) for a read-modify-write; (None, None) when missing."""
+    v = db.get(key)
+    if v is None:
+        return None, None
+    return v, as_bytes(v)
+
+
+def _check_length(ctx, size, extra):
+    # A string may never grow past proto-max-bulk-len (Redis' checkStringLength).
+    if size + extra > ctx.server.config.proto_max_bulk_len:
+        raise CommandError(errors.STRING_TOO_LONG)
+
+
+def _stored(value):
+    return value if type(value) is bytes else from_request(value)
+
+
+# --- GET / SET and their variants -----------------------------------------------------
 
 @command("get", 2, "readonly fast", keys=(1, 1, 1), group="string",
          summary="Get the value of a key", since="1.0.0", complexity="O(1)")
@@ -43,9 +95,57 @@ def get(ctx, argv):
     return to_reply(v)
 
 
-# SET option flags
-_NX, _XX, _GET, _KEEPTTL = 1, 2, 4, 8
-_UNIT = {b"ex": 1000, b"px": 1, b"exat": 1000, b"pxat": 1}
+# SET/GETEX option flags, as Redis' OBJ_SET_* / OBJ_EX ... flags.
+_NX, _XX, _GET, _KEEPTTL, _PERSIST, _EX, _PX, _EXAT, _PXAT = (1 << i for i in range(9))
+_EXPIRES = _EX | _PX | _EXAT | _PXAT
+# Expiry flag -> (ms per unit, absolute time?)
+_EXPIRE_UNIT = {_EX: (1000, False), _PX: (1, False), _EXAT: (1000, True), _PXAT: (1, True)}
+
+
+def _expiry_option(flag):
+    # An expiry may follow the same expiry again (the last one wins) but no other.
+    return (flag, (_EXPIRES & ~flag) | _KEEPTTL | _PERSIST)
+
+
+# option -> (its flag, flags it is incompatible with); as parseExtendedStringArgumentsOrReply.
+_SET_OPTIONS = {
+    b"nx": (_NX, _XX),
+    b"xx": (_XX, _NX),
+    b"get": (_GET, 0),
+    b"keepttl": (_KEEPTTL, _EXPIRES | _PERSIST),
+    b"ex": _expiry_option(_EX),
+    b"px": _expiry_option(_PX),
+    b"exat": _expiry_option(_EXAT),
+    b"pxat": _expiry_option(_PXAT),
+}
+_GETEX_OPTIONS = {
+    b"persist": (_PERSIST, _EXPIRES | _KEEPTTL),
+    b"ex": _expiry_option(_EX),
+    b"px": _expiry_option(_PX),
+    b"exat": _expiry_option(_EXAT),
+    b"pxat": _expiry_option(_PXAT),
+}
+
+
+def _parse_options(argv, start, table):
+    """(flags, expiry flag, expiry text) from SET/GETEX options; syntax error as Redis."""
+    flags = 0
+    expire = text = None
+    i = start
+    n = len(argv)
+    while i < n:
+        spec = table.get(argv[i].lower())
+        if spec is None or flags & spec[1]:
+            raise CommandError(errors.SYNTAX)
+        flag = spec[0]
+        if flag & _EXPIRES:
+            if i + 1 >= n:
+                raise CommandError(errors.SYNTAX)
+            i += 1
+            expire, text = flag, argv[i]
+        flags |= flag
+        i += 1
+    return flags, expire, text
 
 
 def parse_expire_option(ctx, cmdname, unit, absolute, text):
@@ -56,9 +156,15 @@ def parse_expire_option(ctx, cmdname, unit, absolute, text):
     ms = n * unit
     if not absolute:
         ms += ctx.server.keyspace.clock()
+        # Redis' signed addition would wrap negative: the same error.
         if ms > LLONG_MAX:
             raise CommandError(errors.invalid_expire(cmdname))
     return ms
+
+
+def _expire_ms(ctx, cmdname, flag, text):
+    unit, absolute = _EXPIRE_UNIT[flag]
+    return parse_expire_option(ctx, cmdname, unit, absolute, text)
 
 
 @command("set", -3, "write denyoom", keys=(1, 1, 1), group="string", typed=(2, 0),
@@ -70,40 +176,673 @@ def set_(ctx, argv):
     if len(argv) == 3:
         db.set(key, value if type(value) is bytes else from_request(value))
         return OK
-    flags = 0
-    expire = None
-    i = 3
-    n = len(argv)
     # Parse every option first: a syntax error must leave the key untouched.
-    while i < n:
-        opt = argv[i].lower() if type(argv[i]) is bytes else b""
-        if opt == b"nx" and not flags & _XX:
-            flags |= _NX
-        elif opt == b"xx" and not flags & _NX:
-            flags |= _XX
-        elif opt == b"get":
-            flags |= _GET
-        elif opt == b"keepttl" and expire is None:
-            flags |= _KEEPTTL
-        elif opt in _UNIT and expire is None and not flags & _KEEPTTL and i + 1 < n:
-            expire = (opt, argv[i + 1])
-            i += 1
-        else:
-            raise CommandError(errors.SYNTAX)
-        i += 1
-    when = None
-    if expire is not None:
-        opt, text = expire
-        when = parse_expire_option(ctx, "set", _UNIT[opt], opt.endswith(b"at"), text)
-    old = db.get(key)
+    flags, expire, text = _parse_options(argv, 3, _SET_OPTIONS)
+    when = _expire_ms(ctx, "set", expire, text) if expire else None
     reply = OK
     if flags & _GET:
-        if old is not None and type(old) not in _STORED:
-            raise CommandError(errors.WRONGTYPE)
+        old = read_value(ctx, key)
         reply = NULL if old is None else to_reply(old)
-    if (flags & _NX and old is not None) or (flags & _XX and old is None):
+        found = old is not None
+    else:
+        found = db.get(key) is not None
+    if (flags & _NX and found) or (flags & _XX and not found):
         return reply if flags & _GET else NULL
-    db.set(key, value if type(value) is bytes else from_request(value), keepttl=bool(flags & _KEEPTTL))
+    db.set(key, _stored(value), keepttl=bool(flags & _KEEPTTL))
     if when is not None:
         db.set_expire(key, when)
     return reply
+
+
+@command("setnx", 3, "write denyoom fast", keys=(1, 1, 1), group="string", typed=(2, 0),
+         summary="Set the value of a key, only if the key does not exist", since="1.0.0",
+         complexity="O(1)")
+def setnx(ctx, argv):
+    db = ctx.db
+    if db.get(argv[1]) is not None:
+        return 0
+    db.set(argv[1], _stored(argv[2]))
+    return 1
+
+
+def _set_with_expire(ctx, argv, cmdname, unit):
+    when = parse_expire_option(ctx, cmdname, unit, False, argv[2])
+    ctx.db.set(argv[1], _stored(argv[3]))
+    ctx.db.set_expire(argv[1], when)
+    return OK
+
+
+@command("setex", 4, "write denyoom", keys=(1, 1, 1), group="string", typed=(3, 0),
+         summary="Set the value and expiration of a key", since="2.0.0", complexity="O(1)")
+def setex(ctx, argv):
+    return _set_with_expire(ctx, argv, "setex", 1000)
+
+
+@command("psetex", 4, "write denyoom", keys=(1, 1, 1), group="string", typed=(3, 0),
+         summary="Set the value and expiration in milliseconds of a key", since="2.6.0",
+         complexity="O(1)")
+def psetex(ctx, argv):
+    return _set_with_expire(ctx, argv, "psetex", 1)
+
+
+@command("getset", 3, "write denyoom fast", keys=(1, 1, 1), group="string", typed=(2, 0),
+         summary="Set the string value of a key and return its old value", since="1.0.0",
+         complexity="O(1)", doc_flags=("deprecated",))
+def getset(ctx, argv):
+    old = read_value(ctx, argv[1])
+    ctx.db.set(argv[1], _stored(argv[2]))
+    return NULL if old is None else to_reply(old)
+
+
+@command("getdel", 2, "write fast", keys=(1, 1, 1), group="string",
+         summary="Get the value of a key and delete the key", since="6.2.0", complexity="O(1)")
+def getdel(ctx, argv):
+    v = read_value(ctx, argv[1])
+    if v is None:
+        return NULL
+    ctx.db.delete(argv[1])
+    return to_reply(v)
+
+
+@command("getex", -2, "write fast", keys=(1, 1, 1), group="string",
+         summary="Get the value of a key and optionally set its expiration", since="6.2.0",
+         complexity="O(1)")
+def getex(ctx, argv):
+    flags, expire, text = _parse_options(argv, 2, _GETEX_OPTIONS)
+    key = argv[1]
+    v = read_value(ctx, key)
+    if v is None:
+        return NULL
+    # Redis validates the time only once it knows the key is a string.
+    if expire:
+        # An EXAT/PXAT already in the past deletes the key (set_expire does that).
+        ctx.db.set_expire(key, _expire_ms(ctx, "getex", expire, text))
+    elif flags & _PERSIST:
+        ctx.db.persist(key)
+    return to_reply(v)
+
+
+@command("mget", -2, "readonly fast", keys=(1, -1, 1), group="string",
+         summary="Get the values of all the given keys", since="1.0.0",
+         complexity="O(N) where N is the number of keys to retrieve.",
+         tips=("request_policy:multi_shard",))
+def mget(ctx, argv):
+    out = []
+    for key in argv[1:]:
+        v = _lookup(ctx, key)
+        # Unlike GET, a key of another type is just a null here.
+        if v is None or type(v) not in _STORED:
+            out.append(NULL)
+        else:
+            out.append(v if type(v) is bytes else to_reply(v))
+    return out
+
+
+def _pairs(argv, name):
+    if len(argv) % 2 == 0:
+        raise CommandError(errors.wrong_arity(name))
+    return [(argv[i], argv[i + 1]) for i in range(1, len(argv), 2)]
+
+
+@command("mset", -3, "write denyoom", keys=(1, -1, 2), group="string", typed=(2, 2),
+         summary="Set multiple keys to multiple values", since="1.0.1",
+         complexity="O(N) where N is the number of keys to set.",
+         tips=("request_policy:multi_shard", "response_policy:all_succeeded"))
+def mset(ctx, argv):
+    db = ctx.db
+    for key, value in _pairs(argv, "mset"):
+        db.set(key, _stored(value))
+    return OK
+
+
+@command("msetnx", -3, "write denyoom", keys=(1, -1, 2), group="string", typed=(2, 2),
+         summary="Set multiple keys to multiple values, only if none of the keys exist",
+         since="1.0.1", complexity="O(N) where N is the number of keys to set.",
+         tips=("request_policy:multi_shard", "response_policy:agg_min"))
+def msetnx(ctx, argv):
+    db = ctx.db
+    pairs = _pairs(argv, "msetnx")
+    if any(db.get(key) is not None for key, _ in pairs):
+        return 0
+    for key, value in pairs:
+        db.set(key, _stored(value))
+    return 1
+
+
+# --- APPEND, STRLEN, ranges -------------------------------------------------------------
+
+@command("append", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
+         summary="Append a value to a key", since="2.0.0",
+         complexity="O(1). The amortized time complexity is O(1) assuming the appended "
+                    "value is small and the already present value is of any size, since the "
+                    "dynamic string library used by Redis will double the free space "
+                    "available on every reallocation.")
+def append(ctx, argv):
+    key, extra = argv[1], argv[2]
+    db = ctx.db
+    _, s = write_string(db, key)
+    if s is None:
+        db.set(key, extra)
+        return len(extra)
+    _check_length(ctx, len(s), len(extra))
+    s += extra
+    db.set(key, s, keepttl=True)
+    return len(s)
+
+
+@command("strlen", 2, "readonly fast", keys=(1, 1, 1), group="string",
+         summary="Get the length of the value stored in a key", since="2.2.0",
+         complexity="O(1)")
+def strlen(ctx, argv):
+    s = read_string(ctx, argv[1])
+    return 0 if s is None else len(s)
+
+
+def _clamp(start, end, size):
+    """Redis' index normalisation for GETRANGE/BITCOUNT/BITPOS: inclusive, may be empty."""
+    if start < 0:
+        start += size
+    if end < 0:
+        end += size
+    if start < 0:
+        start = 0
+    if end < 0:
+        end = 0
+    if end >= size:
+        end = size - 1
+    return start, end
+
+
+def _getrange(ctx, argv):
+    start = parse_int(argv[2])
+    end = parse_int(argv[3])
+    s = read_string(ctx, argv[1])
+    if not s or (start < 0 and end < 0 and start > end):
+        return b""
+    start, end = _clamp(start, end, len(s))
+    return s[start:end + 1] if start <= end else b""
+
+
+_RANGE_COMPLEXITY = (
+    "O(N) where N is the length of the returned string. The complexity is ultimately "
+    "determined by the returned length, but because creating a substring from an existing "
+    "string is very cheap, it can be considered O(1) for small strings.")
+
+
+@command("getrange", 4, "readonly", keys=(1, 1, 1), group="string",
+         summary="Get a substring of the string stored at a key", since="2.4.0",
+         complexity=_RANGE_COMPLEXITY)
+def getrange(ctx, argv):
+    return _getrange(ctx, argv)
+
+
+@command("substr", 4, "readonly", keys=(1, 1, 1), group="string",
+         summary="Get a substring of the string stored at a key", since="1.0.0",
+         complexity=_RANGE_COMPLEXITY, doc_flags=("deprecated",))
+def substr(ctx, argv):
+    return _getrange(ctx, argv)
+
+
+@command("setrange", 4, "write denyoom", keys=(1, 1, 1), group="string",
+         summary="Overwrite part of a string at key starting at the specified offset",
+         since="2.2.0",
+         complexity="O(1), not counting the time taken to copy the new string in place. "
+                    "Usually, this string is very small so the amortized complexity is O(1). "
+                    "Otherwise, complexity is O(M) with M being the length of the value "
+                    "argument.")
+def setrange(ctx, argv):
+    key, value = argv[1], argv[3]
+    offset = parse_int(argv[2])
+    if offset < 0:
+        raise CommandError(errors.OFFSET_OUT_OF_RANGE)
+    db = ctx.db
+    _, s = write_string(db, key)
+    if not value:
+        # Writing nothing changes nothing, and creates no key.
+        return 0 if s is None else len(s)
+    _check_length(ctx, offset, len(value))
+    s = s or b""
+    if len(s) < offset:
+        s += bytes(offset - len(s))
+    s = s[:offset] + value + s[offset + len(value):]
+    db.set(key, s, keepttl=True)
+    return len(s)
+
+
+# --- counters ------------------------------------------------------------------------------
+
+def _incr(ctx, key, delta):
+    db = ctx.db
+    old, s = write_string(db, key)
+    current = 0 if old is None else parse_int(old if type(old) is int else s)
+    value = current + delta
+    if value > LLONG_MAX or value < LLONG_MIN:
+        raise CommandError(errors.OVERFLOW)
+    # A typed int stays an int; a string stays a string (GET then answers a bulk).
+    db.set(key, value if type(old) is int else b"%d" % value, keepttl=True)
+    return value
+
+
+@command("incr", 2, "write denyoom fast", keys=(1, 1, 1), group="string",
+         summary="Increment the integer value of a key by one", since="1.0.0",
+         complexity="O(1)")
+def incr(ctx, argv):
+    return _incr(ctx, argv[1], 1)
+
+
+@command("decr", 2, "write denyoom fast", keys=(1, 1, 1), group="string",
+         summary="Decrement the integer value of a key by one", since="1.0.0",
+         complexity="O(1)")
+def decr(ctx, argv):
+    return _incr(ctx, argv[1], -1)
+
+
+@command("incrby", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
+         summary="Increment the integer value of a key by the given amount", since="1.0.0",
+         complexity="O(1)")
+def incrby(ctx, argv):
+    return _incr(ctx, argv[1], parse_int(argv[2]))
+
+
+@command("decrby", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
+         summary="Decrement the integer value of a key by the given number", since="1.0.0",
+         complexity="O(1)")
+def decrby(ctx, argv):
+    delta = parse_int(argv[2])
+    if delta == LLONG_MIN:  # its negation does not fit in 64 bits
+        raise CommandError(errors.DECR_OVERFLOW)
+    return _incr(ctx, argv[1], -delta)
+
+
+# INCRBYFLOAT computes in C long double (x87 80-bit: 64-bit mantissa) and
+# prints "%.17Lf" with trailing zeros removed. Python floats would answer
+# 0.30000000000000004 where Redis answers 0.3, so the arithmetic is done
+# exactly on Fractions and rounded to that format after each step.
+_LD_MANT = 64
+_LD_EMIN = -16445            # exponent of the smallest subnormal (2**-16445)
+_LD_LIMIT = 1 << 16384       # the first magnitude that overflows to infinity
+_LD_MAX_TEXT = 5 * 1024      # Redis' MAX_LONG_DOUBLE_CHARS
+_DECIMAL = re.compile(rb"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\Z")
+_DIGITS_CHUNK = 4000         # below Python's int/str conversion limit
+
+
+def _ld_round(x):
+    """x (a Fraction) rounded to the nearest long double; None when it overflows."""
+    if not x:
+        return x
+    n, d = abs(x.numerator), x.denominator
+    # Choose e so that the mantissa n/d/2**e lands in [2**63, 2**64).
+    e = n.bit_length() - d.bit_length() - _LD_MANT
+    if (n << max(0, -e)) >= (d << max(0, e)) << _LD_MANT:
+        e += 1
+    e = max(e, _LD_EMIN)
+    num, den = (n, d << e) if e >= 0 else (n << -e, d)
+    m, r = divmod(num, den)
+    if 2 * r > den or (2 * r == den and m & 1):   # round half to even, as the FPU
+        m += 1
+    v = Fraction(m << e) if e >= 0 else Fraction(m, 1 << -e)
+    if v >= _LD_LIMIT:
+        return None
+    return v if x > 0 else -v
+
+
+def _int_from_digits(digits):
+    v = 0
+    for i in range(0, len(digits), _DIGITS_CHUNK):
+        chunk = digits[i:i + _DIGITS_CHUNK]
+        v = v * 10 ** len(chunk) + int(chunk)
+    return v
+
+
+def _digits_of(n):
+    if n < 10 ** _DIGITS_CHUNK:
+        return b"%d" % n
+    hi, lo = divmod(n, 10 ** _DIGITS_CHUNK)
+    return _digits_of(hi) + (b"%d" % lo).rjust(_DIGITS_CHUNK, b"0")
+
+
+def _exponent(exp):
+    if not exp:
+        return 0
+    # Past nine digits any exponent is out of a long double's range; cap it so
+    # that a hostile "1e999999999999" costs nothing.
+    if len(exp.lstrip(b"+-").lstrip(b"0")) > 9:
+        return -10 ** 10 if exp[:1] == b"-" else 10 ** 10
+    return int(exp)
+
+
+def _ld_parse(text):
+    """A long double as Redis' string2ld reads it: a Fraction, or a float infinity."""
+    if len(text) >= _LD_MAX_TEXT:
+        raise CommandError(errors.NOT_FLOAT)
+    value = parse_float(text)  # the syntax check
+    if text.lstrip(b"+-")[:1] in (b"i", b"I"):
+        return value
+    sign, ipart, fpart, exp = _DECIMAL.match(text).groups()
+    fpart = fpart or b""
+    digits = (ipart + fpart).lstrip(b"0")
+    if not digits:
+        return Fraction(0)
+    exp10 = _exponent(exp) - len(fpart)
+    magnitude = len(digits) + exp10   # the value is below 10**magnitude
+    # strtold reports ERANGE for overflow and for underflow to zero; Redis refuses both.
+    if magnitude > 4933 or magnitude <= -4951:
+        raise CommandError(errors.NOT_FLOAT)
+    x = Fraction(_int_from_digits(digits)) * Fraction(10) ** exp10
+    v = _ld_round(x)
+    if not v:
+        raise CommandError(errors.NOT_FLOAT)
+    return -v if sign == b"-" else v
+
+
+def _ld_format(x):
+    """'%.17Lf' without trailing zeros (Redis' LD_STR_HUMAN)."""
+    n, d = abs(x.numerator), x.denominator
+    q, r = divmod(n * 10 ** 17, d)
+    if 2 * r > d or (2 * r == d and q & 1):
+        q += 1
+    s = _digits_of(q).rjust(18, b"0")
+    whole, frac = s[:-17], s[-17:].rstrip(b"0")
+    out = whole + b"." + frac if frac else whole
+    return b"-" + out if x < 0 and out != b"0" else out
+
+
+@command("incrbyfloat", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
+         summary="Increment the float value of a key by the given amount", since="2.6.0",
+         complexity="O(1)")
+def incrbyfloat(ctx, argv):
+    key = argv[1]
+    db = ctx.db
+    old, s = write_string(db, key)
+    current = Fraction(0) if old is None else _ld_parse(s)
+    delta = _ld_parse(argv[2])
+    total = None
+    if type(current) is not float and type(delta) is not float:
+        total = _ld_round(current + delta)
+    if total is None:
+        raise CommandError(errors.NAN_OR_INF)
+    text = _ld_format(total)
+    # A typed number stays a number (a double now); a string stays a string.
+    db.set(key, float(text) if type(old) in (int, float) else text, keepttl=True)
+    return text
+
+
+# --- LCS ---------------------------------------------------------------------------------------
+
+def _lcs_options(argv):
+    getlen = getidx = withlen = False
+    minlen = 0
+    i = 3
+    while i < len(argv):
+        opt = argv[i].lower()
+        if opt == b"idx":
+            getidx = True
+        elif opt == b"len":
+            getlen = True
+        elif opt == b"withmatchlen":
+            withlen = True
+        elif opt == b"minmatchlen" and i + 1 < len(argv):
+            i += 1
+            minlen = max(0, parse_int(argv[i]))
+        else:
+            raise CommandError(errors.SYNTAX)
+        i += 1
+    if getidx and getlen:
+        raise CommandError(errors.LCS_IDX_AND_LEN)
+    return getlen, getidx, withlen, minlen
+
+
+def _lcs_rows(a, b):
+    """Bit-parallel LCS table (Allison-Dix / Hyyrö): one int per prefix of a.
+
+    In row i, LCS(a[:i], b[:j]) is the number of zero bits among the low j bits,
+    so the whole table costs len(a) big-int steps instead of len(a)*len(b) cells.
+    """
+    full = (1 << len(b)) - 1
+    masks = {}
+    for j, c in enumerate(b):
+        masks[c] = masks.get(c, 0) | (1 << j)
+    v = full
+    rows = [v]
+    for c in a:
+        u = v & masks.get(c, 0)
+        v = ((v + u) | (v - u)) & full
+        rows.append(v)
+    return rows
+
+
+def _lcs_walk(a, b, rows, minlen, withlen):
+    """Walk the table back from the end as Redis does: (lcs bytes, match ranges)."""
+    def table(i, j):
+        return j - (rows[i] & ((1 << j) - 1)).bit_count()
+
+    i, j = len(a), len(b)
+    out = bytearray()
+    matches = []
+    run = None  # [a_start, a_end, b_start, b_end] of the match being extended backwards
+    while i > 0 and j > 0:
+        emit = False
+        if a[i - 1] == b[j - 1]:
+            out.append(a[i - 1])
+            if run is None:
+                run = [i - 1, i - 1, j - 1, j - 1]
+            else:
+                run[0] -= 1
+                run[2] -= 1
+            emit = run[0] == 0 or run[2] == 0
+            i -= 1
+            j -= 1
+        else:
+            # Ties go to j, as in Redis: this decides which matches are reported.
+            if table(i - 1, j) > table(i, j - 1):
+                i -= 1
+            else:
+                j -= 1
+            emit = run is not None
+        if emit:
+            length = run[1] - run[0] + 1
+            if minlen == 0 or length >= minlen:
+                m = [[run[0], run[1]], [run[2], run[3]]]
+                matches.append(m + [length] if withlen else m)
+            run = None
+    out.reverse()
+    return bytes(out), matches
+
+
+def _lcs_operand(v):
+    if v is None:
+        return b""
+    if type(v) not in (bytes, int, float):
+        raise CommandError(errors.LCS_NOT_STRINGS)
+    return as_bytes(v)
+
+
+@command("lcs", -3, "readonly", keys=(1, 2, 1), group="string",
+         summary="Find longest common substring", since="7.0.0",
+         complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively")
+def lcs(ctx, argv):
+    # Both keys are looked up (and counted) before either is type-checked.
+    va = _lookup(ctx, argv[1])
+    vb = _lookup(ctx, argv[2])
+    a, b = _lcs_operand(va), _lcs_operand(vb)
+    getlen, getidx, withlen, minlen = _lcs_options(argv)
+    # Redis refuses a DP table (4 bytes a cell) bigger than proto-max-bulk-len.
+    if (len(a) + 1) * (len(b) + 1) * 4 > ctx.server.config.proto_max_bulk_len:
+        raise CommandError(errors.LCS_TOO_BIG)
+    rows = _lcs_rows(a, b)
+    total = len(b) - rows[-1].bit_count()
+    if getlen:
+        return total
+    common, matches = _lcs_walk(a, b, rows, minlen, withlen)
+    if getidx:
+        return Map([(b"matches", matches), (b"len", total)])
+    return common
+
+
+# --- bitmaps ----------------------------------------------------------------------------------
+
+def _bit_offset(ctx, text):
+    """A SETBIT/GETBIT offset: its byte must lie below proto-max-bulk-len."""
+    offset = parse_int(text, errors.BIT_OFFSET)
+    if offset < 0 or (offset >> 3) >= ctx.server.config.proto_max_bulk_len:
+        raise CommandError(errors.BIT_OFFSET)
+    return offset
+
+
+@command("setbit", 4, "write denyoom", keys=(1, 1, 1), group="bitmap",
+         summary="Sets or clears the bit at offset in the string value stored at key",
+         since="2.2.0", complexity="O(1)")
+def setbit(ctx, argv):
+    offset = _bit_offset(ctx, argv[2])
+    on = parse_int(argv[3], errors.BIT_VALUE)
+    if on & ~1:
+        raise CommandError(errors.BIT_VALUE)
+    db = ctx.db
+    _, s = write_string(db, argv[1])
+    buf = bytearray(s or b"")
+    byte = offset >> 3
+    if len(buf) <= byte:
+        buf.extend(bytes(byte + 1 - len(buf)))
+    mask = 0x80 >> (offset & 7)
+    previous = 1 if buf[byte] & mask else 0
+    if on:
+        buf[byte] |= mask
+    else:
+        buf[byte] &= ~mask & 0xFF
+    # Redis grows and rewrites the string even when the bit does not change.
+    db.set(argv[1], bytes(buf), keepttl=True)
+    return previous
+
+
+@command("getbit", 3, "readonly fast", keys=(1, 1, 1), group="bitmap",
+         summary="Returns the bit value at offset in the string value stored at key",
+         since="2.2.0", complexity="O(1)")
+def getbit(ctx, argv):
+    offset = _bit_offset(ctx, argv[2])
+    s = read_string(ctx, argv[1])
+    byte = offset >> 3
+    if s is None or byte >= len(s):
+        return 0
+    return 1 if s[byte] & (0x80 >> (offset & 7)) else 0
+
+
+def _unit_is_bit(arg):
+    unit = arg.lower()
+    if unit == b"bit":
+        return True
+    if unit == b"byte":
+        return False
+    raise CommandError(errors.SYNTAX)
+
+
+def _bits(s, lo, hi):
+    """The bits lo..hi (inclusive, MSB first) of s as an int of hi-lo+1 bits."""
+    seg = int.from_bytes(s[lo >> 3:(hi >> 3) + 1], "big") >> (7 - (hi & 7))
+    return seg & ((1 << (hi - lo + 1)) - 1)
+
+
+def _bit_span(start, end, isbit):
+    """Inclusive bit range for a normalised start/end in bytes or bits; empty when lo > hi."""
+    if isbit:
+        return start, end
+    return start * 8, end * 8 + 7
+
+
+@command("bitcount", -2, "readonly", keys=(1, 1, 1), group="bitmap",
+         summary="Count set bits in a string", since="2.6.0", complexity="O(N)")
+def bitcount(ctx, argv):
+    # Redis 7.0 looks the key up first: a missing key answers 0 whatever the arguments.
+    s = read_string(ctx, argv[1])
+    if s is None:
+        return 0
+    n = len(argv)
+    if n == 2:
+        start, end, isbit = 0, len(s) - 1, False
+    elif n in (4, 5):
+        start = parse_int(argv[2])
+        end = parse_int(argv[3])
+        isbit = n == 5 and _unit_is_bit(argv[4])
+        if start < 0 and end < 0 and start > end:
+            return 0
+        start, end = _clamp(start, end, len(s) * 8 if isbit else len(s))
+    else:
+        raise CommandError(errors.SYNTAX)
+    if start > end:
+        return 0
+    lo, hi = _bit_span(start, end, isbit)
+    return _bits(s, lo, hi).bit_count()
+
+
+@command("bitpos", -3, "readonly", keys=(1, 1, 1), group="bitmap",
+         summary="Find first bit set or clear in a string", since="2.8.7", complexity="O(N)")
+def bitpos(ctx, argv):
+    bit = parse_int(argv[2])
+    if bit not in (0, 1):
+        raise CommandError(errors.BIT_ARG)
+    s = read_string(ctx, argv[1])
+    if s is None:
+        # A missing key is an infinite run of zero bits.
+        return -1 if bit else 0
+    n = len(argv)
+    end_given = n >= 5
+    if n == 3:
+        start, end, isbit = 0, len(s) - 1, False
+    elif n <= 6:
+        start = parse_int(argv[3])
+        isbit = n == 6 and _unit_is_bit(argv[5])
+        size = len(s) * 8 if isbit else len(s)
+        end = parse_int(argv[4]) if end_given else size - 1
+        start, end = _clamp(start, end, size)
+    else:
+        raise CommandError(errors.SYNTAX)
+    if start > end:
+        return -1
+    lo, hi = _bit_span(start, end, isbit)
+    width = hi - lo + 1
+    seg = _bits(s, lo, hi)
+    if bit == 0:
+        seg ^= (1 << width) - 1
+    if seg:
+        return lo + width - seg.bit_length()
+    # No clear bit in range: without an explicit end the string counts as
+    # padded with zeros, so the answer is the first bit after it.
+    return -1 if bit or end_given else hi + 1
+
+
+_INVERT = bytes(255 - i for i in range(256))
+
+
+def _bitop(op, sources, size):
+    if op == b"not":
+        return sources[0].translate(_INVERT)
+    # Shorter strings are padded with zero bytes, as in Redis.
+    values = [int.from_bytes(s.ljust(size, b"\0"), "big") for s in sources]
+    acc = values[0]
+    for v in values[1:]:
+        if op == b"and":
+            acc &= v
+        elif op == b"or":
+            acc |= v
+        else:
+            acc ^= v
+    return acc.to_bytes(size, "big")
+
+
+@command("bitop", -4, "write denyoom", keys=(2, -1, 1), group="bitmap",
+         summary="Perform bitwise operations between strings", since="2.6.0",
+         complexity="O(N)")
+def bitop(ctx, argv):
+    op = argv[1].lower()
+    if op not in (b"and", b"or", b"xor", b"not"):
+        raise CommandError(errors.SYNTAX)
+    if op == b"not" and len(argv) != 4:
+        raise CommandError(errors.BITOP_NOT)
+    sources = [read_string(ctx, key) or b"" for key in argv[3:]]
+    size = max(len(s) for s in sources)
+    dest = argv[2]
+    if size == 0:
+        # An all-empty result deletes the destination instead of storing "".
+        ctx.db.delete(dest)
+        return 0
+    ctx.db.set(dest, _bitop(op, sources, size))
+    return size

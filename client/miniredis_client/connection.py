@@ -1,0 +1,307 @@
+"""One socket to the server, and the pool that shares them between threads.
+
+Owns: connecting and the handshake (HELLO <protocol> [AUTH] [SETNAME], then
+SELECT), writing requests, reading replies with the server's own codec
+(:mod:`miniredis.protocol`), detecting dead connections, and lending
+connections to threads or greenlets.
+Must not touch: command arguments or reply meanings (the client does that).
+
+Concurrency uses threading primitives only, looked up at call time, so that
+gevent's monkey-patching turns them into greenlet-aware ones; this module
+never imports gevent.
+
+The pool holds the *session settings* a logical client expects on every
+connection: database, client name, credentials. They are an immutable tuple
+replaced as a whole when SELECT/CLIENT SETNAME/AUTH succeed through the
+client, so a connection set up with an older tuple is simply re-established.
+A connection that carried a session-changing command sent by hand (HELLO,
+RESET, QUIT, SELECT in a pipeline, ...) is re-established before its next use.
+"""
+
+import os
+import socket
+import threading
+import time
+
+from miniredis import protocol
+
+from .exceptions import (
+    ConnectionError, DataError, InvalidResponse, ResponseError, TimeoutError,
+    error_from_reply,
+)
+
+RECV_SIZE = 64 * 1024
+
+# Commands after which a connection no longer matches the pool's settings.
+_SESSION_COMMANDS = frozenset((b"SELECT", b"HELLO", b"RESET", b"AUTH", b"QUIT"))
+
+
+def alters_session(argv):
+    name = argv[0].upper()
+    if name in _SESSION_COMMANDS:
+        return True
+    return name == b"CLIENT" and len(argv) > 1 and argv[1].upper() == b"SETNAME"
+
+
+class Connection(object):
+    """A socket plus a reply reader. Not thread-safe: the pool lends it to one user at a time."""
+
+    def __init__(self, pool):
+        self.pool = pool
+        self.sock = None
+        self.reader = None
+        self.settings = None   # the pool settings this connection was set up with
+        self.dirty = False     # a session-changing command went through it
+
+    # --- lifecycle -------------------------------------------------------------
+    def connect(self):
+        pool = self.pool
+        try:
+            sock = socket.create_connection((pool.host, pool.port), pool.socket_connect_timeout)
+        except socket.timeout:
+            raise TimeoutError("Timeout connecting to %s:%s" % (pool.host, pool.port))
+        except OSError as e:
+            raise ConnectionError("Error %s connecting to %s:%s. %s." % (
+                e.errno, pool.host, pool.port, e.strerror))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.settimeout(pool.socket_timeout)
+        self.sock = sock
+        self.reader = protocol.reply_reader(ResponseError, InvalidResponse)
+        if pool.decode_responses:
+            self.reader.set_encoding("utf-8")
+        try:
+            self._handshake(pool.settings)
+        except BaseException:
+            self.disconnect()
+            raise
+
+    def _handshake(self, settings):
+        db, name, username, password = settings
+        hello = [b"HELLO", b"%d" % self.pool.protocol]
+        if password is not None:
+            hello += [b"AUTH", username or b"default", password]
+        if name:
+            hello += [b"SETNAME", name]
+        requests = [hello]
+        if db:
+            requests.append([b"SELECT", b"%d" % db])
+        for reply in self.call(requests):
+            if isinstance(reply, ResponseError):
+                raise reply
+        self.settings = settings
+        self.dirty = False
+
+    def disconnect(self):
+        sock = self.sock
+        self.sock = None
+        self.reader = None
+        self.settings = None
+        if sock is not None:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    def is_stale(self):
+        """True when the server closed this idle connection, or sent something unasked.
+
+        A non-blocking peek: nothing to read is the healthy state of an idle
+        connection; EOF, an error or unexpected bytes all mean "start again".
+        """
+        sock = self.sock
+        try:
+            sock.settimeout(0.0)
+            try:
+                sock.recv(1, socket.MSG_PEEK)
+            finally:
+                sock.settimeout(self.pool.socket_timeout)
+        except (BlockingIOError, socket.timeout):
+            return False
+        except OSError:
+            return True
+        return True
+
+    def prepare(self):
+        """Make the connection usable; True when an existing socket was kept (it may still be stale)."""
+        if self.sock is not None and (
+                self.dirty or self.settings is not self.pool.settings or self.is_stale()):
+            self.disconnect()
+        if self.sock is None:
+            self.connect()
+            return False
+        return True
+
+    # --- requests and replies ---------------------------------------------------
+    def call(self, requests):
+        """Send requests (lists of arguments) in one write; return one reply each.
+
+        Error replies come back as exception instances, in place.
+        """
+        data = b"".join([protocol.encode_request(argv) for argv in requests])
+        self.send(data)
+        return [self.read() for _ in requests]
+
+    def send(self, data):
+        try:
+            self.sock.sendall(data)
+        except socket.timeout:
+            self.disconnect()
+            raise TimeoutError("Timeout writing to socket")
+        except OSError as e:
+            self.disconnect()
+            raise ConnectionError("Error while writing to socket: %s" % (e.strerror or e))
+
+    def read(self):
+        try:
+            reply = self._read()
+        except socket.timeout:
+            self.disconnect()
+            raise TimeoutError("Timeout reading from socket")
+        except ConnectionError:
+            self.disconnect()
+            raise
+        except OSError as e:
+            self.disconnect()
+            raise ConnectionError("Error while reading from socket: %s" % (e.strerror or e))
+        except BaseException:
+            # Interrupted mid-reply (decode error, greenlet timeout, ...): the
+            # stream position is unknown, so the connection cannot be reused.
+            self.disconnect()
+            raise
+        if isinstance(reply, ResponseError):
+            return error_from_reply(reply)
+        return reply
+
+    def _read(self):
+        reader = self.reader
+        while True:
+            reply = reader.gets()
+            if reply is not False:
+                return reply
+            data = self.sock.recv(RECV_SIZE)
+            if not data:
+                raise ConnectionError("Connection closed by server.")
+            reader.feed(data)
+
+
+class ConnectionPool(object):
+    """Connections to one server, lent to one user at a time.
+
+    ``max_connections`` bounds how many exist; a caller finding them all in
+    use waits up to ``pool_timeout`` seconds for one to be released.
+    """
+
+    def __init__(self, host="127.0.0.1", port=6379, db=0, password=None, username=None,
+                 protocol=3, socket_timeout=None, socket_connect_timeout=None,
+                 decode_responses=False, max_connections=None, client_name=None,
+                 pool_timeout=20.0):
+        if protocol not in (2, 3):
+            raise DataError("protocol must be 2 or 3")
+        if max_connections is not None and max_connections < 1:
+            raise DataError("max_connections must be at least 1")
+        self.host = host
+        self.port = port
+        self.protocol = protocol
+        self.socket_timeout = socket_timeout
+        self.socket_connect_timeout = socket_connect_timeout
+        self.decode_responses = decode_responses
+        self.max_connections = max_connections
+        self.pool_timeout = pool_timeout
+        self.settings = (db, _opt_bytes(client_name), _opt_bytes(username), _opt_bytes(password))
+        self._cond = threading.Condition(threading.Lock())
+        self._reset()
+
+    def _reset(self):
+        self.pid = os.getpid()
+        self._idle = []
+        self._in_use = set()
+
+    # --- session settings --------------------------------------------------------
+    def update_settings(self, **changes):
+        """Replace some of db / name / username / password; connections catch up lazily."""
+        db, name, username, password = self.settings
+        db = changes.get("db", db)
+        name = _opt_bytes(changes.get("name", name))
+        username = _opt_bytes(changes.get("username", username))
+        password = _opt_bytes(changes.get("password", password))
+        self.settings = (db, name, username, password)
+
+    # --- lending ------------------------------------------------------------------
+    def get_connection(self):
+        if self.pid != os.getpid():
+            self._after_fork()
+        deadline = None
+        with self._cond:
+            while True:
+                if self._idle:
+                    conn = self._idle.pop()
+                    break
+                if self.max_connections is None or len(self._in_use) < self.max_connections:
+                    conn = Connection(self)
+                    break
+                if deadline is None:
+                    deadline = time.monotonic() + self.pool_timeout
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise ConnectionError("Too many connections")
+                self._cond.wait(left)
+            self._in_use.add(conn)
+        return conn
+
+    def release(self, conn):
+        with self._cond:
+            mine = conn in self._in_use
+            if mine:
+                self._in_use.discard(conn)
+                self._idle.append(conn)
+                self._cond.notify()
+        if not mine:
+            # Lent before a fork or before disconnect(): it is not ours to reuse.
+            conn.disconnect()
+
+    def _after_fork(self):
+        # Sockets inherited from the parent belong to the parent's requests:
+        # forget them without closing anything the parent still uses.
+        with self._cond:
+            if self.pid != os.getpid():
+                self._reset()
+
+    def disconnect(self):
+        """Close every idle connection; connections in use are closed when released."""
+        with self._cond:
+            idle, self._idle = self._idle, []
+            self._in_use = set()
+            self._cond.notify_all()
+        for conn in idle:
+            conn.disconnect()
+
+    # --- running requests ------------------------------------------------------------
+    def execute(self, requests, retry=False):
+        """Send requests in one write on a lent connection; replies in order (errors in place).
+
+        ``retry``: the requests are idempotent, so if a kept connection turns
+        out dead (the server closed it while it sat idle) they are sent once
+        more on a fresh one.
+        """
+        conn = self.get_connection()
+        try:
+            kept = conn.prepare()
+            try:
+                return conn.call(requests)
+            except ConnectionError:
+                if not (kept and retry):
+                    raise
+                conn.prepare()
+                return conn.call(requests)
+        finally:
+            if any(alters_session(argv) for argv in requests):
+                conn.dirty = True
+            self.release(conn)
+
+
+def _opt_bytes(v):
+    if v is None or isinstance(v, bytes):
+        return v
+    if isinstance(v, str):
+        return v.encode("utf-8")
+    return str(v).encode()

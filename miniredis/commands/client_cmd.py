@@ -1,0 +1,239 @@
+"""CLIENT subcommands: ID, SETNAME, GETNAME, LIST, INFO, KILL, NO-EVICT, HELP.
+
+Owns the replies of CLIENT. Reads and changes per-client state through the
+Connection's attributes (name, flags) and the server's client table; closing
+another client goes through Connection.kill. Unknown subcommands (CLIENT
+SETINFO is one: it is Redis 7.2) are answered by the dispatcher.
+"""
+
+from .. import errors
+from ..errors import CommandError
+from ..registry import container, subcommand
+from ..replies import NULL, OK, Simple, Verbatim
+from .connection import validate_client_name
+
+container("client", group="connection", summary="A container for client connection commands",
+          since="2.4.0", complexity="Depends on subcommand.")
+
+# Names CLIENT LIST/KILL TYPE accepts; slave is the old name of replica.
+_TYPES = {b"normal": "normal", b"master": "master", b"replica": "replica",
+          b"slave": "replica", b"pubsub": "pubsub"}
+
+
+def client_type(conn):
+    """Redis' getClientType: we have no replication links, so normal or pubsub."""
+    return "pubsub" if conn.subscriptions or conn.psubscriptions else "normal"
+
+
+def _parse_type(name):
+    t = _TYPES.get(name.lower())
+    if t is None:
+        raise CommandError(errors.UNKNOWN_CLIENT_TYPE_FMT % errors.sanitize(name))
+    return t
+
+
+def _listing(conns):
+    # One line per client, each ending in a newline; verbatim text in RESP3.
+    return Verbatim("".join(c.info_line() + "\n" for c in conns).encode())
+
+
+@subcommand("client", "id", 2, "noscript loading stale",
+            summary="Returns the client ID for the current connection", since="5.0.0",
+            complexity="O(1)")
+def client_id(ctx, argv):
+    return ctx.id
+
+
+@subcommand("client", "setname", 3, "noscript loading stale",
+            summary="Set the current connection name", since="2.6.9", complexity="O(1)")
+def client_setname(ctx, argv):
+    name = argv[2]
+    validate_client_name(name)
+    ctx.name = name or None  # an empty name removes it
+    return OK
+
+
+@subcommand("client", "getname", 2, "noscript loading stale",
+            summary="Get the current connection name", since="2.6.9", complexity="O(1)")
+def client_getname(ctx, argv):
+    return ctx.name if ctx.name else NULL
+
+
+@subcommand("client", "list", -2, "admin noscript loading stale",
+            tips=("nondeterministic_output",),
+            summary="Get the list of client connections", since="2.4.0",
+            complexity="O(N) where N is the number of client connections")
+def client_list(ctx, argv):
+    conns = sorted(ctx.server.clients.values(), key=lambda c: c.id)
+    n = len(argv)
+    if n == 4 and argv[2].lower() == b"type":
+        t = _parse_type(argv[3])
+        return _listing(c for c in conns if client_type(c) == t)
+    if n > 3 and argv[2].lower() == b"id":
+        ids = set()
+        for a in argv[3:]:
+            try:
+                ids.add(int(a))
+            except ValueError:
+                raise CommandError(errors.INVALID_CLIENT_ID)
+        return _listing(c for c in conns if c.id in ids)
+    if n != 2:
+        raise CommandError(errors.SYNTAX)
+    return _listing(conns)
+
+
+@subcommand("client", "info", 2, "noscript loading stale", tips=("nondeterministic_output",),
+            summary="Returns information about the current client connection.", since="6.2.0",
+            complexity="O(1)")
+def client_info(ctx, argv):
+    return _listing([ctx])
+
+
+@subcommand("client", "kill", -3, "admin noscript loading stale",
+            summary="Kill the connection of a client", since="2.4.0",
+            complexity="O(N) where N is the number of client connections")
+def client_kill(ctx, argv):
+    if len(argv) == 3:
+        # Old form: CLIENT KILL ip:port, answered OK or an error.
+        addr = argv[2].decode("latin-1")
+        victims = [c for c in ctx.server.clients.values() if c.addr == addr]
+        if not victims:
+            raise CommandError(errors.NO_SUCH_CLIENT)
+        _kill(ctx, victims[:1])
+        return OK
+    keep = _kill_filter(ctx, argv)
+    victims = [c for c in list(ctx.server.clients.values()) if keep(c)]
+    _kill(ctx, victims)
+    return len(victims)
+
+
+def _kill_filter(ctx, argv):
+    """Parse the new-form filters (all must match) into a predicate; errors as Redis."""
+    tests = []
+    skipme = True
+    i = 2
+    while i < len(argv):
+        opt = argv[i].lower()
+        if i + 1 >= len(argv):
+            raise CommandError(errors.SYNTAX)
+        val = argv[i + 1]
+        if opt == b"id":
+            cid = _positive_id(val)
+            tests.append(lambda c, cid=cid: c.id == cid)
+        elif opt == b"type":
+            t = _parse_type(val)
+            tests.append(lambda c, t=t: client_type(c) == t)
+        elif opt in (b"addr", b"laddr"):
+            attr, text = opt.decode(), val.decode("latin-1")
+            tests.append(lambda c, attr=attr, text=text: getattr(c, attr) == text)
+        elif opt == b"user":
+            user = _existing_user(ctx, val)
+            tests.append(lambda c, user=user: c.user == user)
+        elif opt == b"skipme":
+            if val.lower() not in (b"yes", b"no"):
+                raise CommandError(errors.SYNTAX)
+            skipme = val.lower() == b"yes"
+        else:
+            raise CommandError(errors.SYNTAX)
+        i += 2
+    return lambda c: not (skipme and c is ctx) and all(t(c) for t in tests)
+
+
+def _positive_id(text):
+    try:
+        cid = int(text)
+    except ValueError:
+        cid = 0
+    if cid < 1 or cid > 2 ** 63 - 1:
+        raise CommandError(errors.CLIENT_ID_POSITIVE)
+    return cid
+
+
+def _existing_user(ctx, name):
+    """Before ACL, 'default' is the only user there is."""
+    user = name.decode("utf-8", "replace")
+    if user != "default":
+        raise CommandError(errors.NO_SUCH_USER_FMT % errors.sanitize(name))
+    return user
+
+
+def _kill(ctx, victims):
+    for c in victims:
+        if c is ctx:
+            # Killing oneself: the reply is still written, then the connection closes.
+            ctx.closing = True
+        else:
+            c.kill("killed")
+
+
+@subcommand("client", "no-evict", 3, "admin noscript loading stale",
+            summary="Set client eviction mode for the current connection", since="7.0.0",
+            complexity="O(1)")
+def client_no_evict(ctx, argv):
+    mode = argv[2].lower()
+    if mode not in (b"on", b"off"):
+        raise CommandError(errors.SYNTAX)
+    # No client eviction exists here; the flag is kept so CLIENT LIST shows 'e'.
+    flags = ctx.flags.replace("e", "")
+    ctx.flags = flags + "e" if mode == b"on" else flags
+    return OK
+
+
+_HELP = [
+    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CACHING (YES|NO)",
+    "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    "GETREDIR",
+    "    Return the client ID we are redirecting to when tracking is enabled.",
+    "GETNAME",
+    "    Return the name of the current connection.",
+    "ID",
+    "    Return the ID of the current connection.",
+    "INFO",
+    "    Return information about the current client connection.",
+    "KILL <ip:port>",
+    "    Kill connection made from <ip:port>.",
+    "KILL <option> <value> [<option> <value> [...]]",
+    "    Kill connections. Options are:",
+    "    * ADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made from the specified address",
+    "    * LADDR (<ip:port>|<unixsocket>:0)",
+    "      Kill connections made to specified local address",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Kill connections by type.",
+    "    * USER <username>",
+    "      Kill connections authenticated by <username>.",
+    "    * SKIPME (YES|NO)",
+    "      Skip killing current connection (default: yes).",
+    "LIST [options ...]",
+    "    Return information about client connections. Options:",
+    "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    "      Return clients of specified type.",
+    "UNPAUSE",
+    "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
+    "REPLY (ON|OFF|SKIP)",
+    "    Control the replies sent to the current connection.",
+    "SETNAME <name>",
+    "    Assign the name <name> to the current connection.",
+    "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    "    Unblock the specified blocked client.",
+    "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    "         [OPTIN] [OPTOUT] [NOLOOP]",
+    "    Control server assisted client side caching.",
+    "TRACKINGINFO",
+    "    Report tracking status for the current connection.",
+    "NO-EVICT (ON|OFF)",
+    "    Protect current client connection from eviction.",
+    "HELP",
+    "    Prints this help.",
+]
+
+
+@subcommand("client", "help", 2, "loading stale",
+            summary="Show helpful text about the different subcommands", since="5.0.0",
+            complexity="O(1)")
+def client_help(ctx, argv):
+    # Redis 7.0's text verbatim, so clients parsing it see what they expect.
+    return [Simple(line) for line in _HELP]

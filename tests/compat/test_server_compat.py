@@ -1,0 +1,225 @@
+"""Server and client-admin commands compared with redis-server 7.0, RESP2 and RESP3."""
+
+import re
+
+import pytest
+
+# Parameters whose value depends on how each server was started, not on defaults.
+ENV_PARAMS = {"bind", "port", "dir", "save", "appendonly", "daemonize", "pidfile", "logfile",
+              "supervised", "enable-debug-command", "requirepass", "protected-mode"}
+
+
+def test_flush_and_dbsize(compat):
+    compat.same("SET", "a", "1")
+    compat.same("DBSIZE")
+    for args in (("FLUSHALL", "foo"), ("FLUSHALL", "SYNC", "ASYNC"), ("FLUSHDB", "x"),
+                 ("DBSIZE", "x"), ("TIME", "x"), ("LASTSAVE", "x")):
+        compat.same_error(*args)
+    compat.same("FLUSHDB", "ASYNC")
+    compat.same("SET", "a", "1")
+    compat.same("FLUSHALL", "sync")
+    compat.same("DBSIZE")
+    m, r = compat.same_type("TIME")
+    assert [x.t for x in m.v] == [x.t for x in r.v] == ["$", "$"]
+    compat.same_type("LASTSAVE")
+
+
+def test_shutdown_errors(compat):
+    compat.same_error("SHUTDOWN", "foo")
+    compat.same_error("SHUTDOWN", "NOSAVE", "SAVE")
+    compat.same_error("SHUTDOWN", "ABORT")
+    compat.same_error("SHUTDOWN", "ABORT", "NOW")
+
+
+def _sections(text):
+    """{section title: {field: value}} of an INFO text."""
+    out = {}
+    current = None
+    for line in text.split("\r\n"):
+        if line.startswith("# "):
+            current = out.setdefault(line[2:], {})
+        elif ":" in line:
+            k, v = line.split(":", 1)
+            current[k] = v
+    return out
+
+
+def _shape(value):
+    if re.fullmatch(r"-?\d+", value):
+        return "int"
+    if re.fullmatch(r"-?\d+\.\d+", value):
+        return "float"
+    if re.fullmatch(r"-?\d+\.\d+%", value):
+        return "percent"
+    if re.fullmatch(r"\d+(\.\d+)?[BKMGTP]", value):
+        return "human"
+    if "=" in value:
+        return "kv:" + ",".join(p.split("=")[0] for p in value.split(","))
+    return "text"
+
+
+def _info(client, *sections):
+    reply = client.cmd("INFO", *sections)
+    data = reply.v[4:] if reply.t == "=" else reply.v
+    return reply.t, _sections(data.decode())
+
+
+@pytest.mark.parametrize("selector", [(), ("default",), ("all",), ("everything",), ("server", "cpu"),
+                                      ("keyspace",), ("nosuch",)])
+def test_info_sections_and_field_formats(compat, selector):
+    compat.same("SET", "k", "v")
+    compat.same("GET", "nosuch-key")
+    compat.same_error("GET")
+    mt, ours = _info(compat.m, *selector)
+    rt, ref = _info(compat.r, *selector)
+    assert mt == rt
+    # Latencystats (per-command latency percentiles) is not tracked here.
+    ref.pop("Latencystats", None)
+    assert list(ours) == list(ref)
+    for title, fields in ours.items():
+        for name, value in fields.items():
+            if name == "miniredis_version":
+                continue
+            assert name in ref[title], "%s:%s is not a Redis 7.0 field" % (title, name)
+            assert _shape(value) == _shape(ref[title][name]), (title, name, value, ref[title][name])
+
+
+def test_info_has_the_fields_clients_read(compat):
+    _, ours = _info(compat.m, "everything")
+    for title, name in (("Server", "redis_version"), ("Server", "process_id"),
+                        ("Server", "uptime_in_seconds"), ("Server", "tcp_port"),
+                        ("Clients", "connected_clients"), ("Memory", "used_memory"),
+                        ("Memory", "used_memory_rss"), ("Persistence", "rdb_changes_since_last_save"),
+                        ("Stats", "total_commands_processed"), ("Stats", "keyspace_hits"),
+                        ("Stats", "expired_keys"), ("Stats", "total_connections_received"),
+                        ("Stats", "rejected_connections"), ("Stats", "total_error_replies"),
+                        ("Replication", "role"), ("Replication", "master_replid"),
+                        ("CPU", "used_cpu_sys")):
+        assert name in ours[title], name
+
+
+# Commands declared in commands/server.py and commands/client_cmd.py, compared whole
+# (containers' subcommand lists differ: Redis has subcommands we do not implement).
+OWN_COMMANDS = ["info", "dbsize", "flushdb", "flushall", "time", "lastsave", "shutdown", "debug",
+                "client|id", "client|setname", "client|getname", "client|list", "client|info",
+                "client|kill", "client|no-evict", "client|help", "config|get", "config|set",
+                "config|resetstat", "config|rewrite", "config|help", "command|count",
+                "command|info", "command|docs", "command|list", "command|getkeys", "command|help",
+                "get"]
+
+
+def test_command_info_entries(compat):
+    compat.same("COMMAND", "INFO", *OWN_COMMANDS)
+    compat.same("COMMAND", "INFO", "nosuch", "GET", "Client|List", "client|nosuch")
+
+
+def test_command_docs(compat):
+    compat.same("COMMAND", "DOCS", "time", "dbsize", "lastsave", "nosuch")
+    compat.same("COMMAND", "DOCS", "nosuch")
+
+
+def test_command_list_and_count(compat):
+    compat.same_type("COMMAND", "COUNT")
+    compat.same_sorted("COMMAND", "LIST", "FILTERBY", "PATTERN", "config|*")
+    compat.same_sorted("COMMAND", "LIST", "FILTERBY", "PATTERN", "CONFIG|G*")
+    compat.same("COMMAND", "LIST", "FILTERBY", "MODULE", "x")
+    compat.same("COMMAND", "LIST", "FILTERBY", "ACLCAT", "nosuchcat")
+    for args in (("FILTERBY", "foo", "x"), ("foo",), ("FILTERBY",), ("FILTERBY", "PATTERN")):
+        compat.same_error("COMMAND", "LIST", *args)
+    compat.same_error("COMMAND", "COUNT", "x")
+    compat.same_error("COMMAND", "foo")
+    compat.same("COMMAND", "HELP")
+
+
+def test_command_getkeys(compat):
+    compat.same("COMMAND", "GETKEYS", "get", "a")
+    compat.same("COMMAND", "GETKEYS", "SET", "a", "b", "EX", "10")
+    for args in ((), ("get",), ("ping",), ("nosuch", "a"), ("get", "a", "b"), ("client", "list"),
+                 ("config", "get", "x"), ("client", "nosuch")):
+        compat.same_error("COMMAND", "GETKEYS", *args)
+
+
+def test_config_get(compat):
+    names = [m.v for m in compat.m.cmd("CONFIG", "GET", "*").v[0::2]] if compat.proto == 2 else \
+        [k.v for k, _ in compat.m.cmd("CONFIG", "GET", "*").v]
+    names = [n.decode() for n in names if n.decode() not in ENV_PARAMS]
+    assert len(names) > 20
+    compat.same_sorted("CONFIG", "GET", *names)
+    compat.same("CONFIG", "GET", "nosuch")
+    compat.same("CONFIG", "GET", "HZ")
+    compat.same_sorted("CONFIG", "GET", "maxmemory", "hz", "hz", "h?")
+    compat.same_sorted("CONFIG", "GET", "hash-max-*")
+    compat.same_sorted("CONFIG", "GET", "MAXMEMORY-P*")
+    compat.same_error("CONFIG", "GET")
+
+
+@pytest.mark.parametrize("args", [
+    ("foo", "bar"), ("hz",), ("hz", "x"), ("hz", "5", "hz", "6"), ("hz", "5", "HZ", "6"),
+    ("hz", "5", "maxmemory", "x"), ("maxmemory", "x", "foo", "bar"), ("daemonize", "yes"),
+    ("daemonize", "yes", "foo", "bar"), ("dir", "/tmp"), ("dbfilename", "x.rdb"),
+    ("maxmemory-policy", "bogus"), ("hz", "-1"), ("hz", "5", "hz"), ("loglevel", "nothing"),
+    ("maxclients", "0"), ("appendonly", "maybe"), ("save", "100"), ("save", "100 x"),
+    ("maxmemory", "1.5"), ("maxmemory", "-1"), ("lua-time-limit", "x"), ("hz", " 5"),
+])
+def test_config_set_errors(compat, args):
+    compat.same_error("CONFIG", "SET", *args)
+
+
+def test_config_set_roundtrip(compat):
+    try:
+        compat.same("CONFIG", "SET", "hz", "1000", "maxmemory", "1k")
+        compat.same("CONFIG", "GET", "hz")
+        compat.same("CONFIG", "GET", "maxmemory")
+        compat.same("CONFIG", "SET", "hz", "0", "maxmemory-policy", "ALLKEYS-LRU", "loglevel", "WARNING")
+        compat.same_sorted("CONFIG", "GET", "hz", "maxmemory-policy", "loglevel")
+        compat.same("CONFIG", "SET", "lua-time-limit", "6000", "busy-reply-threshold", "7000")
+        compat.same_sorted("CONFIG", "GET", "lua-time-limit", "busy-reply-threshold")
+    finally:
+        compat.same("CONFIG", "SET", "hz", "10", "maxmemory", "0", "maxmemory-policy", "noeviction",
+                    "loglevel", "notice", "busy-reply-threshold", "5000")
+
+
+def test_config_misc(compat):
+    compat.same("CONFIG", "HELP")
+    compat.same_error("CONFIG", "foo")
+    compat.same_error("CONFIG", "REWRITE")
+    compat.same("CONFIG", "RESETSTAT")
+
+
+def _fields(line):
+    return [kv.split("=", 1)[0] for kv in line.split(" ")]
+
+
+def test_client_replies(compat):
+    compat.same_type("CLIENT", "ID")
+    compat.same("CLIENT", "GETNAME")
+    compat.same("CLIENT", "SETNAME", "conn-a")
+    compat.same("CLIENT", "GETNAME")
+    compat.same("CLIENT", "SETNAME", "")
+    compat.same("CLIENT", "GETNAME")
+    m, r = compat.same_type("CLIENT", "INFO")
+    strip = (lambda v: v[4:]) if m.t == "=" else (lambda v: v)
+    assert _fields(strip(m.v).decode().rstrip("\n")) == _fields(strip(r.v).decode().rstrip("\n"))
+    compat.same_type("CLIENT", "LIST")
+    compat.same("CLIENT", "LIST", "ID", "0", "-5")
+    compat.same("CLIENT", "LIST", "TYPE", "replica")
+    compat.same("CLIENT", "LIST", "TYPE", "pubsub")
+    compat.same("CLIENT", "KILL", "ID", "999999")
+    compat.same("CLIENT", "KILL", "LADDR", "1.1.1.1:1")
+    compat.same("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes", "ADDR", "1.1.1.1:1")
+    compat.same("CLIENT", "NO-EVICT", "on")
+    compat.same("CLIENT", "NO-EVICT", "OFF")
+    compat.same("CLIENT", "HELP")
+
+
+@pytest.mark.parametrize("args", [
+    ("ID", "x"), ("SETNAME",), ("SETNAME", "a", "b"), ("SETNAME", "a b"), ("SETNAME", "a\nb"),
+    ("LIST", "TYPE", "foo"), ("LIST", "ID", "x"), ("LIST", "ID"), ("LIST", "ID", "1", "x"),
+    ("LIST", "foo"), ("LIST", "TYPE", "normal", "ID", "1"), ("KILL", "1.2.3.4:5"),
+    ("KILL", "ID", "x"), ("KILL", "ID", "0"), ("KILL", "foo", "bar"), ("KILL", "TYPE", "foo"),
+    ("KILL", "SKIPME", "maybe"), ("KILL", "ADDR", "1.1.1.1:1", "SKIPME"), ("KILL", "USER", "nobody"),
+    ("KILL", "MAXAGE", "5"), ("NO-EVICT", "maybe"), ("SETINFO", "lib-name", "x"),
+    ("foo",), (),
+])
+def test_client_errors(compat, args):
+    compat.same_error("CLIENT", *args)

@@ -1,0 +1,219 @@
+"""Codec unit tests: byte-exact encoding, request reading, limits and errors."""
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from miniredis import errors
+from miniredis.protocol import (
+    RequestReader, TypedArgs, encode, encode_request, split_inline, string2ll,
+)
+from miniredis.replies import (
+    OK, NULL, NULL_ARRAY, Double, Bool, Map, Set, Push, Verbatim, BigNumber, Error, Simple,
+)
+
+
+# --- encoder ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("reply, resp2, resp3", [
+    (b"abc", b"$3\r\nabc\r\n", b"$3\r\nabc\r\n"),
+    (b"", b"$0\r\n\r\n", b"$0\r\n\r\n"),
+    (42, b":42\r\n", b":42\r\n"),
+    (-1, b":-1\r\n", b":-1\r\n"),
+    (OK, b"+OK\r\n", b"+OK\r\n"),
+    (NULL, b"$-1\r\n", b"_\r\n"),
+    (NULL_ARRAY, b"*-1\r\n", b"_\r\n"),
+    (Double(1.5), b"$3\r\n1.5\r\n", b",1.5\r\n"),
+    (Double(0.1), b"$19\r\n0.10000000000000001\r\n", b",0.10000000000000001\r\n"),
+    (Double(float("inf")), b"$3\r\ninf\r\n", b",inf\r\n"),
+    (Double(float("-inf")), b"$4\r\n-inf\r\n", b",-inf\r\n"),
+    (Double(3.0), b"$1\r\n3\r\n", b",3\r\n"),
+    (Bool(True), b":1\r\n", b"#t\r\n"),
+    (Bool(False), b":0\r\n", b"#f\r\n"),
+    ([b"a", 1, NULL], b"*3\r\n$1\r\na\r\n:1\r\n$-1\r\n", b"*3\r\n$1\r\na\r\n:1\r\n_\r\n"),
+    ([], b"*0\r\n", b"*0\r\n"),
+    (Map([(b"k", 1)]), b"*2\r\n$1\r\nk\r\n:1\r\n", b"%1\r\n$1\r\nk\r\n:1\r\n"),
+    (Set([b"x"]), b"*1\r\n$1\r\nx\r\n", b"~1\r\n$1\r\nx\r\n"),
+    (Push([b"message"]), b"*1\r\n$7\r\nmessage\r\n", b">1\r\n$7\r\nmessage\r\n"),
+    (Verbatim(b"hi"), b"$2\r\nhi\r\n", b"=6\r\ntxt:hi\r\n"),
+    (BigNumber(b"123"), b"$3\r\n123\r\n", b"(123\r\n"),
+    (Error("ERR x"), b"-ERR x\r\n", b"-ERR x\r\n"),
+    (Simple("QUEUED"), b"+QUEUED\r\n", b"+QUEUED\r\n"),
+    ([Map([(b"a", [Double(2.5)])])], b"*1\r\n*2\r\n$1\r\na\r\n*1\r\n$3\r\n2.5\r\n",
+     b"*1\r\n%1\r\n$1\r\na\r\n*1\r\n,2.5\r\n"),
+])
+def test_encode_byte_exact(reply, resp2, resp3):
+    assert encode(reply, 2) == resp2
+    assert encode(reply, 3) == resp3
+
+
+def test_encode_request():
+    assert encode_request([b"GET", b"k"]) == b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"
+    assert encode_request([b"SET", b"k", Map([(b"a", 1)])]) == \
+        b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n%1\r\n$1\r\na\r\n:1\r\n"
+
+
+# --- strict integers -----------------------------------------------------------------
+
+@pytest.mark.parametrize("text, value", [
+    (b"0", 0), (b"7", 7), (b"-7", -7), (b"123", 123), (b"9223372036854775807", 2 ** 63 - 1),
+    (b"-9223372036854775808", -2 ** 63), (b"", None), (b"01", None), (b"-0", None),
+    (b"+1", None), (b" 1", None), (b"1 ", None), (b"9223372036854775808", None), (b"-", None),
+    (b"1a", None),
+])
+def test_string2ll(text, value):
+    assert string2ll(text) == value
+
+
+# --- inline splitting --------------------------------------------------------------
+
+@pytest.mark.parametrize("line, args", [
+    (b"SET a b", [b"SET", b"a", b"b"]),
+    (b"  SET   a  ", [b"SET", b"a"]),
+    (b"", []),
+    (b"ECHO \"a b\"", [b"ECHO", b"a b"]),
+    (b"ECHO \"\\x41\\n\\t\"", [b"ECHO", b"A\n\t"]),
+    (b"ECHO 'it\\'s'", [b"ECHO", b"it's"]),
+    (b"ECHO 'a\\nb'", [b"ECHO", b"a\\nb"]),
+    (b"ECHO \"\"", [b"ECHO", b""]),
+    (b"ECHO \"a\"b", None),
+    (b"ECHO \"abc", None),
+    (b"ECHO 'abc", None),
+    (b"A\x00B C", [b"A"]),
+])
+def test_split_inline(line, args):
+    assert split_inline(line) == args
+
+
+# --- request reader ------------------------------------------------------------------
+
+def feed_all(reader, *chunks):
+    reqs, err = [], None
+    for c in chunks:
+        r, err = reader.feed(c)
+        reqs.extend(r)
+        if err:
+            break
+    return reqs, err
+
+
+def test_pipelined_batch_in_order():
+    r = RequestReader()
+    data = b"*1\r\n$4\r\nPING\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\nECHO x\r\n"
+    assert r.feed(data) == ([[b"PING"], [b"GET", b"k"], [b"ECHO", b"x"]], None)
+    assert r.pending() == 0
+
+
+def test_every_split_point_gives_the_same_requests():
+    data = (b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\nPING\r\n"
+            b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n")
+    want = [[b"SET", b"key", b"value"], [b"PING"], [b"GET", b"key"]]
+    for i in range(len(data) + 1):
+        for j in range(i, len(data) + 1):
+            r = RequestReader()
+            assert feed_all(r, data[:i], data[i:j], data[j:]) == (want, None), (i, j)
+
+
+@given(st.lists(st.lists(st.binary(max_size=40), min_size=1, max_size=5), min_size=1, max_size=8),
+       st.lists(st.integers(min_value=1, max_value=64), max_size=20))
+@settings(max_examples=200, deadline=None)
+def test_random_requests_random_splits(requests, cuts):
+    data = b"".join(encode_request(a) for a in requests)
+    chunks, pos = [], 0
+    for c in cuts:
+        chunks.append(data[pos:pos + c])
+        pos += c
+    chunks.append(data[pos:])
+    r = RequestReader()
+    got, err = feed_all(r, *[c for c in chunks if c])
+    assert err is None
+    assert got == requests
+
+
+@pytest.mark.parametrize("data, err", [
+    (b"*1\r\n+PING\r\n", "ERR Protocol error: expected '$', got '+'"),
+    (b"*x\r\n", errors.PROTO_INVALID_MULTIBULK),
+    (b"*03\r\n", errors.PROTO_INVALID_MULTIBULK),
+    (b"*3000000000\r\n", errors.PROTO_INVALID_MULTIBULK),
+    (b"*1\r\n$-1\r\n", errors.PROTO_INVALID_BULK),
+    (b"*1\r\n$04\r\nPING\r\n", errors.PROTO_INVALID_BULK),
+    (b"*1\r\n$536870913\r\n", errors.PROTO_INVALID_BULK),
+    (b"SET \"a b\r\n", errors.PROTO_UNBALANCED_QUOTES),
+    (b"x" * 70000, errors.PROTO_BIG_INLINE),
+    (b"*" + b"1" * 70000, errors.PROTO_BIG_MBULK_COUNT),
+    (b"*1\r\n$" + b"1" * 70000, errors.PROTO_BIG_BULK_COUNT),
+])
+def test_protocol_errors(data, err):
+    r = RequestReader()
+    assert r.feed(data) == ([], err)
+
+
+def test_error_after_good_requests_keeps_them():
+    r = RequestReader()
+    reqs, err = r.feed(b"*1\r\n$4\r\nPING\r\n*1\r\n+PING\r\n")
+    assert reqs == [[b"PING"]]
+    assert err == "ERR Protocol error: expected '$', got '+'"
+
+
+def test_large_bulk_header_allocates_nothing_until_bytes_arrive():
+    r = RequestReader()
+    reqs, err = r.feed(b"*2\r\n$3\r\nSET\r\n$536870912\r\n")
+    assert (reqs, err) == ([], None)
+    assert r.pending() < 100
+
+
+def test_bulk_limit_follows_config():
+    r = RequestReader(max_bulk_len=10)
+    assert r.feed(b"*1\r\n$11\r\n") == ([], errors.PROTO_INVALID_BULK)
+
+
+def test_query_buffer_limit_closes():
+    r = RequestReader(query_buffer_limit=1000)
+    reqs, err = feed_all(r, b"*2\r\n$3\r\nSET\r\n$5000\r\n", b"x" * 2000)
+    assert err is RequestReader.CLOSE
+
+
+def test_unauthenticated_limits():
+    r = RequestReader()
+    r.auth_required = True
+    assert r.feed(b"*11\r\n") == ([], errors.PROTO_UNAUTH_MBULK)
+    r = RequestReader()
+    r.auth_required = True
+    assert r.feed(b"*1\r\n$16385\r\n") == ([], errors.PROTO_UNAUTH_BULK)
+
+
+def test_empty_multibulk_is_skipped():
+    r = RequestReader()
+    assert r.feed(b"*0\r\n*-1\r\n*1\r\n$4\r\nPING\r\n") == ([[b"PING"]], None)
+
+
+def test_typed_values_only_in_resp3():
+    data = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n%1\r\n+a\r\n*2\r\n:1\r\n,2.5\r\n"
+    r = RequestReader()
+    assert r.feed(data) == ([], "ERR Protocol error: expected '%', got '%'".replace("'%', got", "'$', got"))
+    r = RequestReader()
+    r.typed = True
+    reqs, err = r.feed(data)
+    assert err is None
+    (req,) = reqs
+    assert type(req) is TypedArgs
+    assert req[:2] == [b"SET", b"k"]
+    assert req[2] == Map([(b"a", [1, Double(2.5)])])
+
+
+def test_typed_value_split_across_reads():
+    data = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n*3\r\n#t\r\n_\r\n$2\r\nhi\r\n"
+    for i in range(1, len(data)):
+        r = RequestReader()
+        r.typed = True
+        reqs, err = feed_all(r, data[:i], data[i:])
+        assert err is None and len(reqs) == 1, i
+        assert reqs[0][2] == [Bool(True), NULL, b"hi"]
+
+
+def test_typed_nesting_is_capped():
+    depth = 200
+    data = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n" + b"*1\r\n" * depth + b":1\r\n"
+    r = RequestReader()
+    r.typed = True
+    reqs, err = r.feed(data)
+    assert reqs == [] and err == errors.TYPED_TOO_DEEP % 128
