@@ -7,8 +7,10 @@ Must not touch: sockets, the keyspace. Parameters are read as attributes
 ``Config.on_set`` so the server can apply them (e.g. a new requirepass).
 """
 
+import errno
 import os
 import re
+import sys
 import tempfile
 
 from . import glob
@@ -21,6 +23,50 @@ _UNITS = {
 
 class ConfigError(Exception):
     pass
+
+
+class ConfigFileError(ConfigError):
+    """A directive that failed while loading, with where it was read."""
+
+    def __init__(self, reason, lineno, line, source):
+        ConfigError.__init__(self, reason)
+        self.reason = reason
+        self.lineno = lineno
+        self.line = line
+        self.source = source
+
+    def __str__(self):
+        return "%s:%d: '%s': %s" % (self.source, self.lineno, self.line, self.reason)
+
+
+class ConfigOpenError(ConfigError):
+    """The config file itself could not be read."""
+
+    def __init__(self, path, reason):
+        ConfigError.__init__(self, "can't open config file '%s': %s" % (path, reason))
+        self.path = path
+        self.reason = reason
+
+
+def read_config_source(path):
+    """Text of a config file; "-" reads standard input, as redis-server does."""
+    try:
+        if path == "-":
+            return sys.stdin.read()
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "surrogateescape")
+    except OSError as e:
+        raise ConfigOpenError(path, e.strerror or str(e))
+
+
+def _check_dir(path):
+    """Redis chdir()s while reading "dir" and reports strerror; we only check."""
+    if not os.path.exists(path):
+        raise ConfigError(os.strerror(errno.ENOENT))
+    if not os.path.isdir(path):
+        raise ConfigError(os.strerror(errno.ENOTDIR))
+    if not os.access(path, os.X_OK):
+        raise ConfigError(os.strerror(errno.EACCES))
 
 
 def parse_memory(text):
@@ -185,44 +231,66 @@ class Config(object):
             v = p.default
             setattr(self, p.attr, list(v) if isinstance(v, list) else v)
 
-    # --- loading ----------------------------------------------------------------
+    # --- loading (redis.conf syntax; the CLI turns --options into lines) ------
     def set_from_text(self, name, args):
         """Apply one directive (config file line or --option): name plus its words."""
         p = BY_NAME.get(name.lower())
         if p is None:
             raise ConfigError("Bad directive or wrong number of arguments")
         if p.kind == "list":
-            value = [a for a in args]
-        elif p.name == "save":
-            value = " ".join(args)
+            value = list(args)
+        elif p.kind == "save":
+            value = self._save_from_words(p, args)
         else:
             if len(args) != 1:
                 raise ConfigError("wrong number of arguments")
             value = p.parse(args[0])
+            if p.name == "dir":
+                _check_dir(value)
         setattr(self, p.attr, value)
 
+    def _save_from_words(self, p, args):
+        # As in Redis 7.0: the first "save" read replaces the default, later
+        # ones add their pairs, and save "" clears the list.
+        text = p.parse(" ".join(args))
+        seen = getattr(self, "_save_seen", False)
+        self._save_seen = True
+        if not seen or not text:
+            return text
+        return (self.save + " " + text).strip()
+
     def load_file(self, path):
-        self.config_file = os.path.abspath(path)
-        with open(path, "rb") as f:
-            self.load_text(f.read().decode("utf-8", "replace"), path)
+        """Load a whole config file; it becomes the file CONFIG REWRITE writes."""
+        text = read_config_source(path)
+        self.config_file = os.path.abspath(path) if path != "-" else None
+        self.load_text(text, path)
 
     def load_text(self, text, source="<config>"):
+        """Apply redis.conf-syntax text; ConfigFileError says which line failed."""
         for lineno, raw in enumerate(text.splitlines(), 1):
-            line = raw.strip()
+            line = raw.strip(" \t\r\n")
             if not line or line.startswith("#"):
                 continue
             words = split_inline(line.encode())
             if words is None:
-                raise ConfigError("%s:%d: Unbalanced quotes in configuration line" % (source, lineno))
-            words = [w.decode("utf-8", "replace") for w in words]
-            if words[0].lower() == "include":
-                for inc in words[1:]:
-                    self.load_file(inc)
+                raise ConfigFileError("Unbalanced quotes in configuration line", lineno, line, source)
+            if not words:
                 continue
+            words = [w.decode("utf-8", "surrogateescape") for w in words]
             try:
-                self.set_from_text(words[0], words[1:])
+                if words[0].lower() == "include":
+                    self._include(words[1:])
+                else:
+                    self.set_from_text(words[0], words[1:])
+            except ConfigFileError:
+                raise   # an included file's own line is the one to report
             except ConfigError as e:
-                raise ConfigError("%s:%d: '%s': %s" % (source, lineno, line, e))
+                raise ConfigFileError(str(e), lineno, line, source)
+
+    def _include(self, paths):
+        if len(paths) != 1:
+            raise ConfigError("wrong number of arguments")
+        self.load_text(read_config_source(paths[0]), paths[0])
 
     # --- CONFIG GET / SET / REWRITE ---------------------------------------------
     def get_matching(self, pattern):

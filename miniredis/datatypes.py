@@ -85,7 +85,7 @@ def to_reply(value):
 
 # --- numbers ---------------------------------------------------------------------
 
-_INT_RE = re.compile(rb"-?(0|[1-9][0-9]*)\Z")
+_INT_RE = re.compile(rb"(0|-?[1-9][0-9]*)\Z")
 # What strtold accepts, minus the leading spaces Redis refuses; nan is refused.
 _FLOAT_RE = re.compile(
     rb"[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf|infinity)\Z", re.IGNORECASE)

@@ -140,3 +140,16 @@ DECR_OVERFLOW = "ERR decrement would overflow"
 LCS_NOT_STRINGS = "ERR The specified keys must contain string values"
 LCS_IDX_AND_LEN = "ERR If you want both the length and indexes, please just use IDX."
 LCS_TOO_BIG = "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+
+# --- generic key commands (commands/keys.py) ----------------------------------
+INT32_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647"
+SWAPDB_FIRST = "ERR invalid first DB index"
+SWAPDB_SECOND = "ERR invalid second DB index"
+OBJECT_FREQ_NO_LFU = (
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
+    "Please note that when switching between policies at runtime LRU and LFU data "
+    "will take some time to adjust.")
+OBJECT_IDLETIME_LFU = (
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. "
+    "Please note that when switching between policies at runtime LRU and LFU data "
+    "will take some time to adjust.")

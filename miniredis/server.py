@@ -135,6 +135,7 @@ class Server(object):
         while True:
             hz = max(1, min(500, self.config.hz or 10))
             gevent.sleep(1.0 / hz)
+            self.keyspace.tick()  # the access tracker's cached second
             if not self.active_expire_enabled:
                 continue
             try:

@@ -1,17 +1,533 @@
-"""Generic key commands (Redis' "generic" group): DEL, EXISTS, TYPE, EXPIRE & co, SCAN ..."""
+"""Generic key commands (Redis' "generic" group).
 
-from ..registry import command
+DEL / UNLINK / DELETE, EXISTS, TYPE, KEYS, SCAN, RANDOMKEY, RENAME(NX), MOVE,
+COPY, the EXPIRE / TTL family, PERSIST, TOUCH, OBJECT and SWAPDB.
 
+Owns: the semantics of these commands. Storage, expiry and access times
+live in :mod:`miniredis.keyspace`; pattern matching in :mod:`miniredis.glob`;
+cursors in :mod:`miniredis.scan`.
+
+Lookups that Redis makes with LOOKUP_NOTOUCH (EXISTS, TYPE, TTL & co,
+OBJECT, SCAN, KEYS) use ``Database.peek`` so that they leave OBJECT IDLETIME
+alone; lookups for writes and TOUCH use ``Database.get``, which records the
+access.
+"""
+
+import copy
+
+from .. import errors, glob, scan
+from ..datatypes import TypedValue, as_bytes, parse_int, type_name, LLONG_MAX, LLONG_MIN
+from ..errors import CommandError
+from ..protocol import string2ll
+from ..registry import command, container, subcommand, alias
+from ..replies import OK, NULL, Simple, Map, Set
+
+_INT32_MIN, _INT32_MAX = -2 ** 31, 2 ** 31 - 1
+
+
+def _spec(flags, index=1, lastkey=0):
+    """A Redis 7 key spec for COMMAND INFO, where the one derived from the flags differs."""
+    return Map([
+        (b"flags", Set([Simple(f) for f in flags.split()])),
+        (b"begin_search", Map([(b"type", b"index"), (b"spec", Map([(b"index", index)]))])),
+        (b"find_keys", Map([(b"type", b"range"), (b"spec", Map([
+            (b"lastkey", lastkey), (b"keystep", 1), (b"limit", 0)]))])),
+    ])
+
+
+_MULTI_KEY_TIPS = ("request_policy:multi_shard", "response_policy:agg_sum")
+
+
+def _int32(arg, message=None):
+    """An int argument as Redis' getIntFromObjectOrReply (optionally with its own error)."""
+    v = parse_int(arg, message or errors.NOT_INTEGER)
+    if v < _INT32_MIN or v > _INT32_MAX:
+        raise CommandError(message or errors.INT32_RANGE)
+    return v
+
+
+def _db_by_index(ctx, index):
+    dbs = ctx.server.keyspace.dbs
+    if index < 0 or index >= len(dbs):
+        raise CommandError(errors.DB_INDEX)
+    return dbs[index]
+
+
+def _copy_value(value):
+    """An independent copy of a stored value: strings and typed values are immutable."""
+    t = type(value)
+    if t is bytes or t is int or t is float or t is TypedValue:
+        return value
+    # Containers (lists, hashes, sets, sorted sets) must not be shared by two keys.
+    return copy.deepcopy(value)
+
+
+# --- existence and deletion -------------------------------------------------------
 
 @command("del", -2, "write", keys=(1, -1, 1), group="generic",
-         summary="Delete a key", since="1.0.0", complexity="O(N)")
+         summary="Delete a key", since="1.0.0", complexity="O(N)",
+         tips=_MULTI_KEY_TIPS, key_specs=[_spec("RM delete", lastkey=-1)])
 def del_(ctx, argv):
     db = ctx.db
     return sum(1 for k in argv[1:] if db.delete(k))
 
 
+alias("delete", "del")
+
+
+@command("unlink", -2, "write fast", keys=(1, -1, 1), group="generic",
+         summary="Delete a key asynchronously in another thread. Otherwise it is just as DEL, "
+                 "but non blocking.", since="4.0.0", complexity="O(1) for each key removed",
+         tips=_MULTI_KEY_TIPS, key_specs=[_spec("RM delete", lastkey=-1)])
+def unlink(ctx, argv):
+    # Freeing memory is the garbage collector's job here, so UNLINK is DEL.
+    db = ctx.db
+    return sum(1 for k in argv[1:] if db.delete(k))
+
+
 @command("exists", -2, "readonly fast", keys=(1, -1, 1), group="generic",
-         summary="Determine if a key exists", since="1.0.0", complexity="O(N)")
+         summary="Determine if a key exists", since="1.0.0", complexity="O(N)",
+         tips=_MULTI_KEY_TIPS, key_specs=[_spec("RO", lastkey=-1)])
 def exists(ctx, argv):
+    # A key named twice counts twice, as in Redis.
+    db = ctx.db
+    return sum(1 for k in argv[1:] if db.peek(k) is not None)
+
+
+@command("touch", -2, "readonly fast", keys=(1, -1, 1), group="generic",
+         summary="Alters the last access time of a key(s). Returns the number of existing keys "
+                 "specified.", since="3.2.1", complexity="O(N)",
+         tips=_MULTI_KEY_TIPS, key_specs=[_spec("RO", lastkey=-1)])
+def touch(ctx, argv):
     db = ctx.db
     return sum(1 for k in argv[1:] if db.get(k) is not None)
+
+
+@command("type", 2, "readonly fast", keys=(1, 1, 1), group="generic",
+         summary="Determine the type stored at key", since="1.0.0", complexity="O(1)",
+         key_specs=[_spec("RO")])
+def type_(ctx, argv):
+    v = ctx.db.peek(argv[1])
+    return Simple("none" if v is None else type_name(v))
+
+
+# --- enumeration ------------------------------------------------------------------
+
+@command("keys", 2, "readonly", group="generic", acl=("@dangerous",),
+         summary="Find all keys matching the given pattern", since="1.0.0",
+         complexity="O(N) with N being the number of keys in the database",
+         tips=("request_policy:all_shards", "nondeterministic_output_order"))
+def keys(ctx, argv):
+    live = ctx.db.live_keys()
+    if argv[1] == b"*":   # Redis skips matching here, so the empty key is listed too
+        return live
+    match = glob.compile_pattern(argv[1])
+    return [k for k in live if match(k)]
+
+
+@command("scan", -2, "readonly", group="generic",
+         summary="Incrementally iterate the keys space", since="2.8.0",
+         complexity="O(1) for every call. O(N) for a complete iteration.",
+         tips=("nondeterministic_output", "request_policy:special"))
+def scan_(ctx, argv):
+    cursor = scan.parse_cursor(argv[1])
+    pattern, count, typename = scan.parse_options(argv, 2, allow_type=True)
+    db = ctx.db
+    cursor, candidates = scan.page(db.data, cursor, count)
+    match = glob.compile_pattern(pattern) if pattern is not None else None
+    out = []
+    # Filters run after selection, as in Redis: a page may be empty mid-scan.
+    for k in candidates:
+        if match is not None and not match(k):
+            continue
+        v = db.peek(k)
+        if v is None:
+            continue
+        if typename is not None and type_name(v).encode() != typename:
+            continue
+        out.append(k)
+    return [b"%d" % cursor, out]
+
+
+@command("randomkey", 1, "readonly", group="generic",
+         summary="Return a random key from the keyspace", since="1.0.0", complexity="O(1)",
+         tips=("request_policy:all_shards", "nondeterministic_output"))
+def randomkey(ctx, argv):
+    k = ctx.db.random_key()
+    return NULL if k is None else k
+
+
+# --- renaming and moving ----------------------------------------------------------
+
+def _rename(ctx, argv, nx):
+    db = ctx.db
+    src, dst = argv[1], argv[2]
+    value = db.get(src)
+    if value is None:
+        raise CommandError(errors.NO_SUCH_KEY)
+    if src == dst:
+        return 0 if nx else OK
+    when = db.expire_at(src)
+    if nx and db.get(dst) is not None:
+        return 0
+    db.pop(src)
+    db.set(dst, value)
+    if when is not None:   # the TTL travels with the value
+        db.set_expire(dst, when)
+    return 1 if nx else OK
+
+
+@command("rename", 3, "write", keys=(1, 2, 1), group="generic",
+         summary="Rename a key", since="1.0.0", complexity="O(1)",
+         key_specs=[_spec("RW access delete"), _spec("OW update", index=2)])
+def rename(ctx, argv):
+    return _rename(ctx, argv, False)
+
+
+@command("renamenx", 3, "write fast", keys=(1, 2, 1), group="generic",
+         summary="Rename a key, only if the new key does not exist", since="1.0.0",
+         complexity="O(1)", key_specs=[_spec("RW access delete"), _spec("OW insert", index=2)])
+def renamenx(ctx, argv):
+    return _rename(ctx, argv, True)
+
+
+@command("move", 3, "write fast", keys=(1, 1, 1), group="generic",
+         summary="Move a key to another database", since="1.0.0", complexity="O(1)",
+         key_specs=[_spec("RW access update")])
+def move(ctx, argv):
+    src = ctx.db
+    dst = _db_by_index(ctx, _int32(argv[2]))
+    if dst is src:
+        raise CommandError(errors.SAME_OBJECT)
+    key = argv[1]
+    value = src.get(key)
+    if value is None or dst.get(key) is not None:
+        return 0
+    when = src.expire_at(key)
+    src.pop(key)
+    dst.add(key, value)
+    if when is not None:
+        dst.set_expire(key, when)
+    return 1
+
+
+@command("copy", -3, "write denyoom", keys=(1, 2, 1), group="generic",
+         summary="Copy a key", since="6.2.0",
+         complexity="O(N) worst case for collections, where N is the number of nested "
+                    "items. O(1) for string values.",
+         key_specs=[_spec("RO access"), _spec("OW update", index=2)])
+def copy_(ctx, argv):
+    src = dst = ctx.db
+    replace = False
+    i, n = 3, len(argv)
+    while i < n:
+        opt = argv[i].lower()
+        if opt == b"replace":
+            replace = True
+        elif opt == b"db" and i + 1 < n:
+            dst = _db_by_index(ctx, _int32(argv[i + 1]))
+            i += 1
+        else:
+            raise CommandError(errors.SYNTAX)
+        i += 1
+    key, newkey = argv[1], argv[2]
+    if src is dst and key == newkey:
+        raise CommandError(errors.SAME_OBJECT)
+    value = src.get(key)
+    if value is None:
+        return 0
+    if dst.get(newkey) is not None and not replace:
+        return 0
+    when = src.expire_at(key)
+    dst.set(newkey, _copy_value(value))
+    if when is not None:
+        dst.set_expire(newkey, when)
+    return 1
+
+
+@command("swapdb", 3, "write fast", group="generic", acl=("@dangerous",),
+         summary="Swaps two Redis databases", since="4.0.0",
+         complexity="O(N) where N is the count of clients watching or blocking on keys "
+                    "from both databases.")
+def swapdb(ctx, argv):
+    a = _int32(argv[1], errors.SWAPDB_FIRST)
+    b = _int32(argv[2], errors.SWAPDB_SECOND)
+    n = len(ctx.server.keyspace.dbs)
+    if not (0 <= a < n and 0 <= b < n):
+        raise CommandError(errors.DB_INDEX)
+    ctx.server.keyspace.swap(a, b)
+    return OK
+
+
+# --- expiry -----------------------------------------------------------------------
+
+_NX, _XX, _GT, _LT = 1, 2, 4, 8
+_EXPIRE_FLAGS = {b"nx": _NX, b"xx": _XX, b"gt": _GT, b"lt": _LT}
+
+
+def _expire_flags(args):
+    flags = 0
+    for a in args:
+        f = _EXPIRE_FLAGS.get(a.lower())
+        if f is None:
+            raise CommandError(errors.UNSUPPORTED_OPTION_FMT % errors.sanitize(a))
+        flags |= f
+    if flags & _NX and flags & (_XX | _GT | _LT):
+        raise CommandError(errors.EXPIRE_NX_XX_GT_LT)
+    if flags & _GT and flags & _LT:
+        raise CommandError(errors.EXPIRE_GT_LT)
+    return flags
+
+
+def _expire_allowed(flags, when, current):
+    """NX/XX/GT/LT against the current expiry (None: no TTL, i.e. infinite for GT/LT)."""
+    if flags & _NX and current is not None:
+        return False
+    if flags & _XX and current is None:
+        return False
+    if flags & _GT and (current is None or when <= current):
+        return False
+    if flags & _LT and current is not None and when >= current:
+        return False
+    return True
+
+
+def _expire(ctx, argv, unit_ms, absolute):
+    name = argv[0].lower().decode("latin-1")
+    flags = _expire_flags(argv[3:])
+    when = parse_int(argv[2])
+    if unit_ms == 1000:
+        # C division truncates toward zero: the bounds are +-(2**63 // 1000).
+        if when > LLONG_MAX // 1000 or when < -(-LLONG_MIN // 1000):
+            raise CommandError(errors.invalid_expire(name))
+        when *= 1000
+    ks = ctx.server.keyspace
+    base = 0 if absolute else ks.clock()
+    if when > LLONG_MAX - base:
+        raise CommandError(errors.invalid_expire(name))
+    when += base
+    db = ctx.db
+    key = argv[1]
+    if db.get(key) is None:
+        return 0
+    if flags and not _expire_allowed(flags, when, db.expire_at(key)):
+        return 0
+    db.set_expire(key, when)   # a time already past deletes the key (reply 1)
+    return 1
+
+
+def _declare_expire(name, unit_ms, absolute, summary, since):
+    @command(name, -3, "write fast", keys=(1, 1, 1), group="generic",
+             summary=summary, since=since, complexity="O(1)")
+    def fn(ctx, argv):
+        return _expire(ctx, argv, unit_ms, absolute)
+    fn.__name__ = name
+    return fn
+
+
+expire = _declare_expire("expire", 1000, False, "Set a key's time to live in seconds", "1.0.0")
+pexpire = _declare_expire("pexpire", 1, False, "Set a key's time to live in milliseconds",
+                          "2.6.0")
+expireat = _declare_expire("expireat", 1000, True,
+                           "Set the expiration for a key as a UNIX timestamp", "1.2.0")
+pexpireat = _declare_expire("pexpireat", 1, True,
+                            "Set the expiration for a key as a UNIX timestamp specified in "
+                            "milliseconds", "2.6.0")
+
+
+def _ttl(ctx, key, in_ms, absolute):
+    db = ctx.db
+    if db.peek(key) is None:
+        return -2
+    when = db.expire_at(key)
+    if when is None:
+        return -1
+    t = max(0, when if absolute else when - ctx.server.keyspace.clock())
+    # Seconds are rounded to the nearest, as Redis does.
+    return t if in_ms else (t + 500) // 1000
+
+
+@command("ttl", 2, "readonly fast", keys=(1, 1, 1), group="generic",
+         summary="Get the time to live for a key in seconds", since="1.0.0", complexity="O(1)",
+         tips=("nondeterministic_output",))
+def ttl(ctx, argv):
+    return _ttl(ctx, argv[1], False, False)
+
+
+@command("pttl", 2, "readonly fast", keys=(1, 1, 1), group="generic",
+         summary="Get the time to live for a key in milliseconds", since="2.6.0",
+         complexity="O(1)", tips=("nondeterministic_output",))
+def pttl(ctx, argv):
+    return _ttl(ctx, argv[1], True, False)
+
+
+@command("expiretime", 2, "readonly fast", keys=(1, 1, 1), group="generic",
+         summary="Get the expiration Unix timestamp for a key", since="7.0.0",
+         complexity="O(1)")
+def expiretime(ctx, argv):
+    return _ttl(ctx, argv[1], False, True)
+
+
+@command("pexpiretime", 2, "readonly fast", keys=(1, 1, 1), group="generic",
+         summary="Get the expiration Unix timestamp for a key in milliseconds",
+         since="7.0.0", complexity="O(1)")
+def pexpiretime(ctx, argv):
+    return _ttl(ctx, argv[1], True, True)
+
+
+@command("persist", 2, "write fast", keys=(1, 1, 1), group="generic",
+         summary="Remove the expiration from a key", since="2.2.0", complexity="O(1)")
+def persist(ctx, argv):
+    return 1 if ctx.db.persist(argv[1]) else 0
+
+
+# --- OBJECT -----------------------------------------------------------------------
+
+container("object", -2, "", group="generic",
+          summary="A container for object introspection commands", since="2.2.3",
+          complexity="Depends on subcommand.")
+
+_OBJECT_HELP = [
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Prints this help.",
+]
+
+# Redis shares integer objects 0..9999 (refcount INT_MAX) unless an LRU/LFU
+# maxmemory policy needs per-key access data in every object.
+_SHARED_INTEGERS = 10000
+_SHARED_REFCOUNT = 2 ** 31 - 1
+_LFU_INIT_VAL = 5
+_EMBSTR_LIMIT = 44
+
+
+def _uses_lfu(config):
+    return config.maxmemory_policy.endswith("-lfu")
+
+
+def _string_encoding(value):
+    """Redis' choice for a string: int, embstr (up to 44 bytes) or raw."""
+    if type(value) is int:
+        return "int"
+    text = as_bytes(value)
+    if len(text) <= 20 and string2ll(text) is not None:
+        return "int"
+    return "embstr" if len(text) <= _EMBSTR_LIMIT else "raw"
+
+
+def _container_encoding(value, config):
+    """Redis 7.0's encoding for the container types, from their size limits."""
+    kind = type_name(value)
+    if kind == "list":
+        return "quicklist"
+    if kind == "hash":   # a mapping of field -> value
+        limit = config.hash_max_listpack_value
+        small = len(value) <= config.hash_max_listpack_entries and all(
+            len(f) <= limit and len(v) <= limit for f, v in value.items())
+        return "listpack" if small else "hashtable"
+    if kind == "set":
+        small = len(value) <= config.set_max_intset_entries and all(
+            string2ll(m) is not None for m in value)
+        return "intset" if small else "hashtable"
+    if kind == "zset":   # member lengths are not checked: the zset API is its module's
+        return "listpack" if len(value) <= config.zset_max_listpack_entries else "skiplist"
+    return kind   # stream, and any later type, is named after itself
+
+
+@subcommand("object", "freq", 3, "readonly", keys=(2, 2, 1),
+            tips=("nondeterministic_output",), key_specs=[_spec("RO", index=2)],
+            summary="Get the logarithmic access frequency counter of a Redis object",
+            since="4.0.0", complexity="O(1)")
+def object_freq(ctx, argv):
+    """Under an LFU policy: Redis' initial counter (5) decayed by one per idle minute.
+
+    Access counts are not kept per key, so the logarithmic increments Redis
+    makes on each access are not reflected (a documented approximation).
+    """
+    db = ctx.db
+    if db.peek(argv[2]) is None:
+        return NULL
+    if not _uses_lfu(ctx.server.config):
+        raise CommandError(errors.OBJECT_FREQ_NO_LFU)
+    ctx.server.keyspace.tick()
+    return max(0, _LFU_INIT_VAL - db.idle_seconds(argv[2]) // 60)
+
+
+@subcommand("object", "encoding", 3, "readonly", keys=(2, 2, 1),
+            tips=("nondeterministic_output",), key_specs=[_spec("RO", index=2)],
+            summary="Inspect the internal encoding of a Redis object", since="2.2.3",
+            complexity="O(1)")
+def object_encoding(ctx, argv):
+    """The internal representation Redis would use for the value.
+
+    Strings: "int" for a 64-bit integer text (or a stored int), "embstr" up to
+    44 bytes, "raw" beyond. Lists "quicklist"; hashes "listpack" or
+    "hashtable", sets "intset" or "hashtable", sorted sets "listpack" or
+    "skiplist" by the *-max-* limits of the configuration. RESP3 typed values
+    (project extension) answer their type name: "array", "map", "set",
+    "boolean", "null" or "bignum".
+    """
+    v = ctx.db.peek(argv[2])
+    if v is None:
+        return NULL
+    t = type(v)
+    if t is TypedValue:
+        return v.type_name.encode()
+    if t is bytes or t is int or t is float:
+        return _string_encoding(v).encode()
+    return _container_encoding(v, ctx.server.config).encode()
+
+
+@subcommand("object", "help", 2, "loading stale",
+            summary="Show helpful text about the different subcommands", since="6.2.0",
+            complexity="O(1)")
+def object_help(ctx, argv):
+    return [Simple(line) for line in _OBJECT_HELP]
+
+
+@subcommand("object", "refcount", 3, "readonly", keys=(2, 2, 1),
+            tips=("nondeterministic_output",), key_specs=[_spec("RO", index=2)],
+            summary="Get the number of references to the value of the key", since="2.2.3",
+            complexity="O(1)")
+def object_refcount(ctx, argv):
+    """1, or INT_MAX for the integers 0..9999 that Redis shares between keys."""
+    v = ctx.db.peek(argv[2])
+    if v is None:
+        return NULL
+    n = v if type(v) is int else (string2ll(v) if type(v) is bytes else None)
+    cfg = ctx.server.config
+    shared_ok = not cfg.maxmemory or not cfg.maxmemory_policy.endswith(("-lru", "-lfu"))
+    if n is not None and 0 <= n < _SHARED_INTEGERS and shared_ok:
+        return _SHARED_REFCOUNT
+    return 1
+
+
+@subcommand("object", "idletime", 3, "readonly", keys=(2, 2, 1),
+            tips=("nondeterministic_output",), key_specs=[_spec("RO", index=2)],
+            summary="Get the time since a Redis object was last accessed", since="2.2.3",
+            complexity="O(1)")
+def object_idletime(ctx, argv):
+    """Seconds since the last read or write of the key.
+
+    Exact for the most recently used keys of each database (see the access
+    tracker in :mod:`miniredis.keyspace`); for older keys a lower bound.
+    """
+    db = ctx.db
+    if db.peek(argv[2]) is None:
+        return NULL
+    if _uses_lfu(ctx.server.config):
+        raise CommandError(errors.OBJECT_IDLETIME_LFU)
+    ctx.server.keyspace.tick()
+    return db.idle_seconds(argv[2])

@@ -22,13 +22,25 @@ from fractions import Fraction
 from .. import errors
 from ..errors import CommandError
 from ..registry import command
-from ..replies import OK, NULL, Map
+from ..replies import OK, NULL, Map, Set, Simple
 from ..datatypes import (
     TypedValue, from_request, to_reply, parse_int, parse_float, as_bytes,
     LLONG_MAX, LLONG_MIN,
 )
 
 _STORED = (bytes, int, float, TypedValue)
+
+
+def _ks(flags, index=1, lastkey=0, keystep=1, notes=None):
+    """One Redis 7 key spec, as COMMAND INFO shows it (flags as in the command's JSON)."""
+    pairs = [(b"notes", notes.encode())] if notes else []
+    pairs += [
+        (b"flags", Set([Simple(f) for f in flags.split()])),
+        (b"begin_search", Map([(b"type", b"index"), (b"spec", Map([(b"index", index)]))])),
+        (b"find_keys", Map([(b"type", b"range"), (b"spec", Map([
+            (b"lastkey", lastkey), (b"keystep", keystep), (b"limit", 0)]))])),
+    ]
+    return [Map(pairs)]
 
 
 # --- lookups (the one place that type-checks) ---------------------------------------
@@ -80,7 +92,8 @@ def _stored(value):
 # --- GET / SET and their variants -----------------------------------------------------
 
 @command("get", 2, "readonly fast", keys=(1, 1, 1), group="string",
-         summary="Get the value of a key", since="1.0.0", complexity="O(1)")
+         summary="Get the value of a key", since="1.0.0", complexity="O(1)",
+         key_specs=_ks("RO access"))
 def get(ctx, argv):
     v = ctx.db.get(argv[1])
     if type(v) is bytes:
@@ -168,7 +181,9 @@ def _expire_ms(ctx, cmdname, flag, text):
 
 
 @command("set", -3, "write denyoom", keys=(1, 1, 1), group="string", typed=(2, 0),
-         summary="Set the string value of a key", since="1.0.0", complexity="O(1)")
+         summary="Set the string value of a key", since="1.0.0", complexity="O(1)",
+         key_specs=_ks("RW access update variable_flags",
+                       notes="RW and ACCESS due to the optional `GET` argument"))
 def set_(ctx, argv):
     key = argv[1]
     value = argv[2]
@@ -196,7 +211,8 @@ def set_(ctx, argv):
 
 @command("setnx", 3, "write denyoom fast", keys=(1, 1, 1), group="string", typed=(2, 0),
          summary="Set the value of a key, only if the key does not exist", since="1.0.0",
-         complexity="O(1)")
+         complexity="O(1)",
+         key_specs=_ks("OW insert"))
 def setnx(ctx, argv):
     db = ctx.db
     if db.get(argv[1]) is not None:
@@ -213,21 +229,24 @@ def _set_with_expire(ctx, argv, cmdname, unit):
 
 
 @command("setex", 4, "write denyoom", keys=(1, 1, 1), group="string", typed=(3, 0),
-         summary="Set the value and expiration of a key", since="2.0.0", complexity="O(1)")
+         summary="Set the value and expiration of a key", since="2.0.0", complexity="O(1)",
+         key_specs=_ks("OW update"))
 def setex(ctx, argv):
     return _set_with_expire(ctx, argv, "setex", 1000)
 
 
 @command("psetex", 4, "write denyoom", keys=(1, 1, 1), group="string", typed=(3, 0),
          summary="Set the value and expiration in milliseconds of a key", since="2.6.0",
-         complexity="O(1)")
+         complexity="O(1)",
+         key_specs=_ks("OW update"))
 def psetex(ctx, argv):
     return _set_with_expire(ctx, argv, "psetex", 1)
 
 
 @command("getset", 3, "write denyoom fast", keys=(1, 1, 1), group="string", typed=(2, 0),
          summary="Set the string value of a key and return its old value", since="1.0.0",
-         complexity="O(1)", doc_flags=("deprecated",))
+         complexity="O(1)", doc_flags=("deprecated",),
+         key_specs=_ks("RW access update"))
 def getset(ctx, argv):
     old = read_value(ctx, argv[1])
     ctx.db.set(argv[1], _stored(argv[2]))
@@ -235,7 +254,8 @@ def getset(ctx, argv):
 
 
 @command("getdel", 2, "write fast", keys=(1, 1, 1), group="string",
-         summary="Get the value of a key and delete the key", since="6.2.0", complexity="O(1)")
+         summary="Get the value of a key and delete the key", since="6.2.0", complexity="O(1)",
+         key_specs=_ks("RW access delete"))
 def getdel(ctx, argv):
     v = read_value(ctx, argv[1])
     if v is None:
@@ -246,7 +266,8 @@ def getdel(ctx, argv):
 
 @command("getex", -2, "write fast", keys=(1, 1, 1), group="string",
          summary="Get the value of a key and optionally set its expiration", since="6.2.0",
-         complexity="O(1)")
+         complexity="O(1)",
+         key_specs=_ks("RW access update", notes="RW and UPDATE because it changes the TTL"))
 def getex(ctx, argv):
     flags, expire, text = _parse_options(argv, 2, _GETEX_OPTIONS)
     key = argv[1]
@@ -265,7 +286,8 @@ def getex(ctx, argv):
 @command("mget", -2, "readonly fast", keys=(1, -1, 1), group="string",
          summary="Get the values of all the given keys", since="1.0.0",
          complexity="O(N) where N is the number of keys to retrieve.",
-         tips=("request_policy:multi_shard",))
+         tips=("request_policy:multi_shard",),
+         key_specs=_ks("RO access", lastkey=-1))
 def mget(ctx, argv):
     out = []
     for key in argv[1:]:
@@ -287,7 +309,8 @@ def _pairs(argv, name):
 @command("mset", -3, "write denyoom", keys=(1, -1, 2), group="string", typed=(2, 2),
          summary="Set multiple keys to multiple values", since="1.0.1",
          complexity="O(N) where N is the number of keys to set.",
-         tips=("request_policy:multi_shard", "response_policy:all_succeeded"))
+         tips=("request_policy:multi_shard", "response_policy:all_succeeded"),
+         key_specs=_ks("OW update", lastkey=-1, keystep=2))
 def mset(ctx, argv):
     db = ctx.db
     for key, value in _pairs(argv, "mset"):
@@ -298,7 +321,8 @@ def mset(ctx, argv):
 @command("msetnx", -3, "write denyoom", keys=(1, -1, 2), group="string", typed=(2, 2),
          summary="Set multiple keys to multiple values, only if none of the keys exist",
          since="1.0.1", complexity="O(N) where N is the number of keys to set.",
-         tips=("request_policy:multi_shard", "response_policy:agg_min"))
+         tips=("request_policy:multi_shard", "response_policy:agg_min"),
+         key_specs=_ks("OW insert", lastkey=-1, keystep=2))
 def msetnx(ctx, argv):
     db = ctx.db
     pairs = _pairs(argv, "msetnx")
@@ -316,7 +340,8 @@ def msetnx(ctx, argv):
          complexity="O(1). The amortized time complexity is O(1) assuming the appended "
                     "value is small and the already present value is of any size, since the "
                     "dynamic string library used by Redis will double the free space "
-                    "available on every reallocation.")
+                    "available on every reallocation.",
+         key_specs=_ks("RW insert"))
 def append(ctx, argv):
     key, extra = argv[1], argv[2]
     db = ctx.db
@@ -332,7 +357,8 @@ def append(ctx, argv):
 
 @command("strlen", 2, "readonly fast", keys=(1, 1, 1), group="string",
          summary="Get the length of the value stored in a key", since="2.2.0",
-         complexity="O(1)")
+         complexity="O(1)",
+         key_specs=_ks("RO"))
 def strlen(ctx, argv):
     s = read_string(ctx, argv[1])
     return 0 if s is None else len(s)
@@ -371,14 +397,16 @@ _RANGE_COMPLEXITY = (
 
 @command("getrange", 4, "readonly", keys=(1, 1, 1), group="string",
          summary="Get a substring of the string stored at a key", since="2.4.0",
-         complexity=_RANGE_COMPLEXITY)
+         complexity=_RANGE_COMPLEXITY,
+         key_specs=_ks("RO access"))
 def getrange(ctx, argv):
     return _getrange(ctx, argv)
 
 
 @command("substr", 4, "readonly", keys=(1, 1, 1), group="string",
          summary="Get a substring of the string stored at a key", since="1.0.0",
-         complexity=_RANGE_COMPLEXITY, doc_flags=("deprecated",))
+         complexity=_RANGE_COMPLEXITY, doc_flags=("deprecated",),
+         key_specs=_ks("RO access"))
 def substr(ctx, argv):
     return _getrange(ctx, argv)
 
@@ -389,7 +417,8 @@ def substr(ctx, argv):
          complexity="O(1), not counting the time taken to copy the new string in place. "
                     "Usually, this string is very small so the amortized complexity is O(1). "
                     "Otherwise, complexity is O(M) with M being the length of the value "
-                    "argument.")
+                    "argument.",
+         key_specs=_ks("RW update"))
 def setrange(ctx, argv):
     key, value = argv[1], argv[3]
     offset = parse_int(argv[2])
@@ -425,28 +454,32 @@ def _incr(ctx, key, delta):
 
 @command("incr", 2, "write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Increment the integer value of a key by one", since="1.0.0",
-         complexity="O(1)")
+         complexity="O(1)",
+         key_specs=_ks("RW access update"))
 def incr(ctx, argv):
     return _incr(ctx, argv[1], 1)
 
 
 @command("decr", 2, "write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Decrement the integer value of a key by one", since="1.0.0",
-         complexity="O(1)")
+         complexity="O(1)",
+         key_specs=_ks("RW access update"))
 def decr(ctx, argv):
     return _incr(ctx, argv[1], -1)
 
 
 @command("incrby", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Increment the integer value of a key by the given amount", since="1.0.0",
-         complexity="O(1)")
+         complexity="O(1)",
+         key_specs=_ks("RW access update"))
 def incrby(ctx, argv):
     return _incr(ctx, argv[1], parse_int(argv[2]))
 
 
 @command("decrby", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Decrement the integer value of a key by the given number", since="1.0.0",
-         complexity="O(1)")
+         complexity="O(1)",
+         key_specs=_ks("RW access update"))
 def decrby(ctx, argv):
     delta = parse_int(argv[2])
     if delta == LLONG_MIN:  # its negation does not fit in 64 bits
@@ -518,7 +551,10 @@ def _ld_parse(text):
     value = parse_float(text)  # the syntax check
     if text.lstrip(b"+-")[:1] in (b"i", b"I"):
         return value
-    sign, ipart, fpart, exp = _DECIMAL.match(text).groups()
+    decimal = _DECIMAL.match(text)
+    if decimal is None:  # a form parse_float may accept but strtold spells otherwise
+        raise CommandError(errors.NOT_FLOAT)
+    sign, ipart, fpart, exp = decimal.groups()
     fpart = fpart or b""
     digits = (ipart + fpart).lstrip(b"0")
     if not digits:
@@ -549,7 +585,8 @@ def _ld_format(x):
 
 @command("incrbyfloat", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Increment the float value of a key by the given amount", since="2.6.0",
-         complexity="O(1)")
+         complexity="O(1)",
+         key_specs=_ks("RW access update"))
 def incrbyfloat(ctx, argv):
     key = argv[1]
     db = ctx.db
@@ -659,7 +696,8 @@ def _lcs_operand(v):
 
 @command("lcs", -3, "readonly", keys=(1, 2, 1), group="string",
          summary="Find longest common substring", since="7.0.0",
-         complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively")
+         complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively",
+         key_specs=_ks("RO access", lastkey=1))
 def lcs(ctx, argv):
     # Both keys are looked up (and counted) before either is type-checked.
     va = _lookup(ctx, argv[1])
@@ -691,7 +729,8 @@ def _bit_offset(ctx, text):
 
 @command("setbit", 4, "write denyoom", keys=(1, 1, 1), group="bitmap",
          summary="Sets or clears the bit at offset in the string value stored at key",
-         since="2.2.0", complexity="O(1)")
+         since="2.2.0", complexity="O(1)",
+         key_specs=_ks("RW access update"))
 def setbit(ctx, argv):
     offset = _bit_offset(ctx, argv[2])
     on = parse_int(argv[3], errors.BIT_VALUE)
@@ -716,7 +755,8 @@ def setbit(ctx, argv):
 
 @command("getbit", 3, "readonly fast", keys=(1, 1, 1), group="bitmap",
          summary="Returns the bit value at offset in the string value stored at key",
-         since="2.2.0", complexity="O(1)")
+         since="2.2.0", complexity="O(1)",
+         key_specs=_ks("RO access"))
 def getbit(ctx, argv):
     offset = _bit_offset(ctx, argv[2])
     s = read_string(ctx, argv[1])
@@ -749,7 +789,8 @@ def _bit_span(start, end, isbit):
 
 
 @command("bitcount", -2, "readonly", keys=(1, 1, 1), group="bitmap",
-         summary="Count set bits in a string", since="2.6.0", complexity="O(N)")
+         summary="Count set bits in a string", since="2.6.0", complexity="O(N)",
+         key_specs=_ks("RO access"))
 def bitcount(ctx, argv):
     # Redis 7.0 looks the key up first: a missing key answers 0 whatever the arguments.
     s = read_string(ctx, argv[1])
@@ -774,7 +815,8 @@ def bitcount(ctx, argv):
 
 
 @command("bitpos", -3, "readonly", keys=(1, 1, 1), group="bitmap",
-         summary="Find first bit set or clear in a string", since="2.8.7", complexity="O(N)")
+         summary="Find first bit set or clear in a string", since="2.8.7", complexity="O(N)",
+         key_specs=_ks("RO access"))
 def bitpos(ctx, argv):
     bit = parse_int(argv[2])
     if bit not in (0, 1):
@@ -830,7 +872,8 @@ def _bitop(op, sources, size):
 
 @command("bitop", -4, "write denyoom", keys=(2, -1, 1), group="bitmap",
          summary="Perform bitwise operations between strings", since="2.6.0",
-         complexity="O(N)")
+         complexity="O(N)",
+         key_specs=_ks("OW update", index=2) + _ks("RO access", index=3, lastkey=-1))
 def bitop(ctx, argv):
     op = argv[1].lower()
     if op not in (b"and", b"or", b"xor", b"not"):

@@ -1,0 +1,288 @@
+"""Generic key commands, differential: every line runs on miniredis and redis-server."""
+
+import random
+
+
+def test_del_unlink_exists_touch_type(compat):
+    compat.same("SET", "a", "1")
+    compat.same("SET", "b", "2")
+    compat.same("EXISTS", "a", "a", "b", "nokey")
+    compat.same("TOUCH", "a", "b", "nokey", "a")
+    compat.same("TYPE", "a")
+    compat.same("TYPE", "nokey")
+    compat.same("DEL", "a", "nokey", "a")
+    compat.same("UNLINK", "b", "b")
+    compat.same("EXISTS", "a", "b")
+    compat.same_error("DEL")
+    compat.same_error("UNLINK")
+    compat.same_error("EXISTS")
+    compat.same_error("TOUCH")
+    compat.same_error("TYPE")
+    compat.same_error("TYPE", "a", "b")
+
+
+def test_keys_patterns(compat):
+    for k in ("foo", "foobar", "fo", "f*o", "f?o", "f[o", "f]o", "f\\o", "FOO", "x", "héllo"):
+        compat.same("SET", k, "v")
+    for p in ("*", "f*", "fo?", "f[a-o]o", "f[^o]o", "f\\*o", "f\\?o", "f[\\]]o", "*o",
+              "f[o", "[", "[^", "[]", "[^]*", "h*", "f[z-a]o", "**", "?", "", "F*",
+              "f[o-]o", "f[-]o", "f\\", "\\f*", "*[r]", "f*o*b*r"):
+        compat.same_sorted("KEYS", p)
+    compat.same_error("KEYS")
+
+
+def test_keys_random_patterns_match_reference(compat):
+    """Odd random patterns over odd keys: the reference decides every case."""
+    rnd = random.Random(7)
+    alphabet = [b"a", b"b", b"-", b"]", b"[", b"\\", b"^", b"*", b"?", b"\xff", b"\x80", b"z"]
+    keys = {b"".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 3))) for _ in range(60)}
+    for k in keys:
+        compat.same("SET", k, "v")
+    for _ in range(150):
+        compat.same_sorted("KEYS", b"".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 5))))
+
+
+def test_empty_key_and_star(compat):
+    compat.same("SET", "", "v")
+    compat.same("KEYS", "*")
+    compat.same("KEYS", "**")
+    compat.same("KEYS", "")
+    compat.same("SCAN", "0")
+    compat.same("SCAN", "0", "MATCH", "**")
+
+
+def test_scan_small_and_options(compat):
+    for i in range(5):
+        compat.same("SET", "k%d" % i, "v")
+    m, r = compat.both("SCAN", "0")
+    assert m.v[0] == r.v[0] and sorted(m.v[1].v, key=repr) == sorted(r.v[1].v, key=repr)
+    m, r = compat.both("SCAN", "0", "COUNT", "5", "COUNT", "10", "MATCH", "x", "MATCH", "k*")
+    assert m.v[0] == r.v[0] and len(m.v[1].v) == len(r.v[1].v) == 5
+    m, r = compat.both("SCAN", "0", "MATCH", "k[12]", "COUNT", "100", "TYPE", "STRING")
+    assert sorted(x.v for x in m.v[1].v) == sorted(x.v for x in r.v[1].v) == [b"k1", b"k2"]
+    m, r = compat.both("SCAN", "0", "TYPE", "list")
+    assert m == r
+    m, r = compat.both("SCAN", "0", "TYPE", "nosuchtype")
+    assert m == r
+    for args in (("x",), ("-",), ("+",), (" 5",), ("5 ",), ("1.5",), ("0x5",),
+                 ("18446744073709551616",), ("0", "COUNT", "0"), ("0", "COUNT", "-1"),
+                 ("0", "COUNT", "x"), ("0", "MATCH"), ("0", "foo", "bar"), ("0", "COUNT"),
+                 ("x", "COUNT", "0"), ("0", "COUNT", "0", "MATCH")):
+        compat.same_error("SCAN", *args)
+    compat.same_error("SCAN")
+
+
+def test_scan_foreign_cursors_accepted(compat):
+    compat.same("SET", "k", "v")
+    for cur in ("-1", "18446744073709551615", "+5", "", "-0", "123456789"):
+        m, r = compat.both("SCAN", cur)
+        assert m.t == r.t == "*" and m.v[1].t == "*", (cur, m, r)
+
+
+def test_randomkey(compat):
+    compat.same("RANDOMKEY")
+    compat.same("SET", "only", "v")
+    compat.same("RANDOMKEY")
+    compat.same_error("RANDOMKEY", "x")
+
+
+def test_rename_family(compat):
+    compat.same_error("RENAME", "nokey", "b")
+    compat.same_error("RENAMENX", "nokey", "b")
+    compat.same("SET", "a", "1")
+    compat.same("RENAME", "a", "a")
+    compat.same("RENAMENX", "a", "a")
+    compat.same("PEXPIRE", "a", "100000")
+    compat.same("RENAME", "a", "b")
+    compat.same("EXISTS", "a")
+    m, r = compat.both("PTTL", "b")
+    assert 99000 < m.v <= 100000 and 99000 < r.v <= 100000
+    compat.same("SET", "c", "3")
+    compat.same("RENAMENX", "b", "c")
+    compat.same("RENAME", "b", "c")
+    compat.same("GET", "c")
+    compat.same("TTL", "c")
+    compat.same("SET", "d", "4", "EX", "100")
+    compat.same("SET", "e", "5")
+    compat.same("RENAME", "e", "d")
+    compat.same("TTL", "d")
+    compat.same("RENAMENX", "d", "f")
+    compat.same_error("RENAME", "a")
+
+
+def test_move(compat):
+    compat.same("SET", "a", "1")
+    for db in ("0", "16", "-1", "x", "2147483648", "99999999999999999999", "1.0"):
+        compat.same_error("MOVE", "a", db)
+    compat.same("MOVE", "nokey", "1")
+    compat.same("MOVE", "a", "1")
+    compat.same("EXISTS", "a")
+    compat.same("SET", "a", "2")
+    compat.same("MOVE", "a", "1")
+    compat.same("SELECT", "1")
+    compat.same("GET", "a")
+    compat.same("EXPIRE", "a", "100")
+    compat.same("MOVE", "a", "0")
+    compat.same("SELECT", "0")
+    compat.same("GET", "a")
+    compat.same("TTL", "a")
+    compat.same("FLUSHALL")
+
+
+def test_copy(compat):
+    compat.same("SET", "a", "1")
+    compat.same_error("COPY", "a", "a")
+    compat.same_error("COPY", "a", "b", "foo")
+    compat.same_error("COPY", "a", "b", "DB")
+    compat.same_error("COPY", "a", "b", "DB", "x")
+    compat.same_error("COPY", "a", "b", "DB", "16")
+    compat.same_error("COPY", "a", "b", "DB", "-1")
+    compat.same_error("COPY", "a", "b", "DB", "2147483648")
+    compat.same_error("COPY", "a")
+    compat.same("COPY", "nokey", "b")
+    compat.same("COPY", "a", "a", "DB", "1")
+    compat.same("COPY", "a", "b", "REPLACE", "REPLACE")
+    compat.same("COPY", "a", "b")
+    compat.same("SET", "a", "new", "EX", "100")
+    compat.same("COPY", "a", "b", "replace")
+    compat.same("GET", "b")
+    compat.same("TTL", "b")
+    compat.same("COPY", "a", "b", "DB", "2", "REPLACE")
+    compat.same("SELECT", "2")
+    compat.same("GET", "b")
+    compat.same("SELECT", "0")
+    compat.same("FLUSHALL")
+
+
+def test_swapdb(compat):
+    compat.same("SET", "a", "0")
+    compat.same("SELECT", "1")
+    compat.same("SET", "a", "1")
+    compat.same("SWAPDB", "0", "1")
+    compat.same("GET", "a")
+    compat.same("SWAPDB", "1", "1")
+    compat.same("GET", "a")
+    for a, b in (("0", "16"), ("x", "1"), ("1", "x"), ("0", "-1"), ("99999999999", "1"),
+                 ("x", "y"), ("-1", "x"), ("2147483648", "0")):
+        compat.same_error("SWAPDB", a, b)
+    compat.same_error("SWAPDB", "0")
+    compat.same("SELECT", "0")
+    compat.same("FLUSHALL")
+
+
+def test_expire_options_and_errors(compat):
+    compat.same("SET", "a", "1")
+    for args in (("10", "foo"), ("10", "nx", "xx"), ("10", "gt", "lt"), ("10", "nx", "gt"),
+                 ("x",), ("x", "foo"), ("10", "gt", "lt", "nx"), ("9223372036854775807",),
+                 ("-9223372036854775808",), ("9223372036854776",), ("1.5",), ("",)):
+        compat.same_error("EXPIRE", "a", *args)
+    compat.same_error("PEXPIRE", "a", "9223372036854775807")
+    compat.same_error("PEXPIRE", "a", "9223372036854775806")
+    compat.same_error("EXPIREAT", "a", "9223372036854775807")
+    compat.same_error("PEXPIREAT", "a", "10", "XX", "Bogus")
+    compat.same_error("EXPIRE", "nokey", "10", "nx", "xx")
+    compat.same_error("EXPIRE", "a")
+    compat.same("EXPIRE", "nokey", "10")
+    compat.same("EXPIRE", "a", "100", "XX")
+    compat.same("EXPIRE", "a", "100", "GT")
+    compat.same("EXPIRE", "a", "100", "LT")
+    compat.same("TTL", "a")
+    compat.same("EXPIRE", "a", "100", "NX")
+    compat.same("EXPIRE", "a", "200", "NX")
+    compat.same("EXPIRE", "a", "50", "GT")
+    compat.same("EXPIRE", "a", "300", "GT")
+    compat.same("EXPIRE", "a", "400", "LT")
+    compat.same("EXPIRE", "a", "200", "LT", "XX")
+    compat.same("TTL", "a")
+    compat.same("EXPIRE", "a", "100", "xx", "xx")
+    compat.same("PERSIST", "a")
+    compat.same("PERSIST", "a")
+    compat.same("PERSIST", "nokey")
+    compat.same("PEXPIREAT", "a", "9223372036854775807")
+    compat.same("EXPIRETIME", "a")
+    compat.same("PEXPIRETIME", "a")
+    compat.same("EXPIRE", "a", "-1")
+    compat.same("EXISTS", "a")
+    compat.same("SET", "a", "1")
+    compat.same("EXPIREAT", "a", "1")
+    compat.same("GET", "a")
+    compat.same("SET", "a", "1")
+    compat.same("PEXPIRE", "a", "0", "LT")
+    compat.same("EXISTS", "a")
+
+
+def test_ttl_family(compat):
+    compat.same("TTL", "nokey")
+    compat.same("PTTL", "nokey")
+    compat.same("EXPIRETIME", "nokey")
+    compat.same("PEXPIRETIME", "nokey")
+    compat.same("SET", "a", "1")
+    compat.same("TTL", "a")
+    compat.same("PTTL", "a")
+    compat.same("EXPIRETIME", "a")
+    compat.same("PEXPIRETIME", "a")
+    compat.same("EXPIREAT", "a", "4000000000")
+    compat.same("EXPIRETIME", "a")
+    compat.same("PEXPIRETIME", "a")
+    compat.same("PEXPIREAT", "a", "4000000000499")
+    compat.same("EXPIRETIME", "a")
+    compat.same("PEXPIREAT", "a", "4000000000500")
+    compat.same("EXPIRETIME", "a")
+    compat.same("EXPIRE", "a", "1000")
+    m, r = compat.both("TTL", "a")
+    assert 999 <= m.v <= 1000 and 999 <= r.v <= 1000
+    m, r = compat.both("PTTL", "a")
+    assert 998000 <= m.v <= 1000000 and 998000 <= r.v <= 1000000
+    compat.same("PEXPIRE", "a", "1600")
+    m, r = compat.both("TTL", "a")
+    assert m.v == r.v == 2   # rounded to the nearest second
+    compat.same_error("TTL")
+    compat.same_error("PEXPIRETIME", "a", "b")
+
+
+def test_object(compat):
+    compat.same("SET", "int", "12345")
+    compat.same("SET", "neg", "-5")
+    compat.same("SET", "negzero", "-0")
+    compat.same("SET", "plus", "+5")
+    compat.same("SET", "lead0", "007")
+    compat.same("SET", "big", "9223372036854775808")
+    compat.same("SET", "max", "9223372036854775807")
+    compat.same("SET", "s44", "x" * 44)
+    compat.same("SET", "s45", "x" * 45)
+    compat.same("SET", "small", "5")
+    compat.same("SET", "edge", "9999")
+    compat.same("SET", "edge2", "10000")
+    for k in ("int", "neg", "negzero", "plus", "lead0", "big", "max", "s44", "s45", "small",
+              "edge", "edge2", "nokey"):
+        compat.same("OBJECT", "ENCODING", k)
+        compat.same("OBJECT", "REFCOUNT", k)
+    m, r = compat.both("OBJECT", "IDLETIME", "int")
+    assert m.t == r.t == ":" and abs(m.v - r.v) <= 1   # seconds may tick between the two
+    compat.same("OBJECT", "IDLETIME", "nokey")
+    compat.same("OBJECT", "FREQ", "nokey")
+    compat.same_error("OBJECT", "FREQ", "int")
+    compat.same("OBJECT", "HELP")
+    compat.same("object", "help")
+    compat.same_error("OBJECT")
+    compat.same_error("OBJECT", "FOO")
+    compat.same_error("OBJECT", "ENCODING")
+    compat.same_error("OBJECT", "ENCODING", "a", "b")
+    compat.same_error("OBJECT", "HELP", "x")
+
+
+
+_DECLARED = ("del", "unlink", "exists", "type", "keys", "scan", "randomkey", "rename",
+             "renamenx", "move", "copy", "expire", "pexpire", "expireat", "pexpireat", "ttl",
+             "pttl", "expiretime", "pexpiretime", "persist", "touch", "swapdb")
+
+
+def test_command_info_matches_reference(compat):
+    """Arity, flags, key positions, ACL categories, tips and key specs, exactly."""
+    for name in _DECLARED:
+        compat.same("COMMAND", "INFO", name)
+    # Redis lists subcommands in its hash table's order, which varies per process.
+    m, r = compat.both("COMMAND", "INFO", "object")
+    m, r = m.v[0].v, r.v[0].v
+    assert m[:9] == r[:9]
+    assert sorted(m[9].v, key=repr) == sorted(r[9].v, key=repr)
