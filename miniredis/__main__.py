@@ -1,3 +1,7 @@
+"""``python -m miniredis``: the same program as miniredis-server."""
+
+import sys
+
 from .cli import main
 
-main()
+sys.exit(main())

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from . import errors
 from .errors import CommandError
-from .replies import Bool, Map, Set, BigNumber, _NullType, Double
+from .replies import Bool, Map, Set, BigNumber, Double
 
 LLONG_MAX = 2 ** 63 - 1
 LLONG_MIN = -(2 ** 63)

@@ -11,6 +11,18 @@ argument". ``typed`` names the argument positions that accept a RESP3 typed
 value (project extension) as (first, step): step 0 means only ``first``.
 """
 
+from collections import namedtuple
+
+# A Redis 7 key spec (COMMAND INFO / DOCS), as plain data: the renderer in
+# commands/server.py turns it into reply maps. flags as in Redis' command JSON.
+KeySpec = namedtuple("KeySpec", "flags index lastkey keystep notes")
+
+
+def key_spec(flags, index=1, lastkey=0, keystep=1, notes=None):
+    """A range key spec: keys from argument ``index``, ``lastkey`` relative to it (-1: to the end)."""
+    return KeySpec(tuple(flags.split()), index, lastkey, keystep, notes)
+
+
 # Flags as Redis spells them in COMMAND INFO.
 KNOWN_FLAGS = frozenset("""
 write readonly denyoom module admin pubsub noscript blocking loading stale

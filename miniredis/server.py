@@ -24,7 +24,7 @@ from .connection import Connection
 from .dispatcher import Dispatcher
 from .keyspace import Keyspace
 from .protocol import RequestReader, encode_into
-from .replies import Simple, Error
+from .replies import Simple
 
 log = logging.getLogger("miniredis")
 

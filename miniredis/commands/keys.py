@@ -19,20 +19,10 @@ from .. import errors, glob, scan
 from ..datatypes import TypedValue, as_bytes, parse_int, type_name, LLONG_MAX, LLONG_MIN
 from ..errors import CommandError
 from ..protocol import string2ll
-from ..registry import command, container, subcommand, alias
-from ..replies import OK, NULL, Simple, Map, Set
+from ..registry import command, container, subcommand, alias, key_spec
+from ..replies import OK, NULL, Simple
 
 _INT32_MIN, _INT32_MAX = -2 ** 31, 2 ** 31 - 1
-
-
-def _spec(flags, index=1, lastkey=0):
-    """A Redis 7 key spec for COMMAND INFO, where the one derived from the flags differs."""
-    return Map([
-        (b"flags", Set([Simple(f) for f in flags.split()])),
-        (b"begin_search", Map([(b"type", b"index"), (b"spec", Map([(b"index", index)]))])),
-        (b"find_keys", Map([(b"type", b"range"), (b"spec", Map([
-            (b"lastkey", lastkey), (b"keystep", 1), (b"limit", 0)]))])),
-    ])
 
 
 _MULTI_KEY_TIPS = ("request_policy:multi_shard", "response_policy:agg_sum")
@@ -66,7 +56,7 @@ def _copy_value(value):
 
 @command("del", -2, "write", keys=(1, -1, 1), group="generic",
          summary="Delete a key", since="1.0.0", complexity="O(N)",
-         tips=_MULTI_KEY_TIPS, key_specs=[_spec("RM delete", lastkey=-1)])
+         tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RM delete", lastkey=-1)])
 def del_(ctx, argv):
     db = ctx.db
     return sum(1 for k in argv[1:] if db.delete(k))
@@ -78,7 +68,7 @@ alias("delete", "del")
 @command("unlink", -2, "write fast", keys=(1, -1, 1), group="generic",
          summary="Delete a key asynchronously in another thread. Otherwise it is just as DEL, "
                  "but non blocking.", since="4.0.0", complexity="O(1) for each key removed",
-         tips=_MULTI_KEY_TIPS, key_specs=[_spec("RM delete", lastkey=-1)])
+         tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RM delete", lastkey=-1)])
 def unlink(ctx, argv):
     # Freeing memory is the garbage collector's job here, so UNLINK is DEL.
     db = ctx.db
@@ -87,7 +77,7 @@ def unlink(ctx, argv):
 
 @command("exists", -2, "readonly fast", keys=(1, -1, 1), group="generic",
          summary="Determine if a key exists", since="1.0.0", complexity="O(N)",
-         tips=_MULTI_KEY_TIPS, key_specs=[_spec("RO", lastkey=-1)])
+         tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RO", lastkey=-1)])
 def exists(ctx, argv):
     # A key named twice counts twice, as in Redis.
     db = ctx.db
@@ -97,7 +87,7 @@ def exists(ctx, argv):
 @command("touch", -2, "readonly fast", keys=(1, -1, 1), group="generic",
          summary="Alters the last access time of a key(s). Returns the number of existing keys "
                  "specified.", since="3.2.1", complexity="O(N)",
-         tips=_MULTI_KEY_TIPS, key_specs=[_spec("RO", lastkey=-1)])
+         tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RO", lastkey=-1)])
 def touch(ctx, argv):
     db = ctx.db
     return sum(1 for k in argv[1:] if db.get(k) is not None)
@@ -105,7 +95,7 @@ def touch(ctx, argv):
 
 @command("type", 2, "readonly fast", keys=(1, 1, 1), group="generic",
          summary="Determine the type stored at key", since="1.0.0", complexity="O(1)",
-         key_specs=[_spec("RO")])
+         key_specs=[key_spec("RO")])
 def type_(ctx, argv):
     v = ctx.db.peek(argv[1])
     return Simple("none" if v is None else type_name(v))
@@ -179,21 +169,21 @@ def _rename(ctx, argv, nx):
 
 @command("rename", 3, "write", keys=(1, 2, 1), group="generic",
          summary="Rename a key", since="1.0.0", complexity="O(1)",
-         key_specs=[_spec("RW access delete"), _spec("OW update", index=2)])
+         key_specs=[key_spec("RW access delete"), key_spec("OW update", index=2)])
 def rename(ctx, argv):
     return _rename(ctx, argv, False)
 
 
 @command("renamenx", 3, "write fast", keys=(1, 2, 1), group="generic",
          summary="Rename a key, only if the new key does not exist", since="1.0.0",
-         complexity="O(1)", key_specs=[_spec("RW access delete"), _spec("OW insert", index=2)])
+         complexity="O(1)", key_specs=[key_spec("RW access delete"), key_spec("OW insert", index=2)])
 def renamenx(ctx, argv):
     return _rename(ctx, argv, True)
 
 
 @command("move", 3, "write fast", keys=(1, 1, 1), group="generic",
          summary="Move a key to another database", since="1.0.0", complexity="O(1)",
-         key_specs=[_spec("RW access update")])
+         key_specs=[key_spec("RW access update")])
 def move(ctx, argv):
     src = ctx.db
     dst = _db_by_index(ctx, _int32(argv[2]))
@@ -215,7 +205,7 @@ def move(ctx, argv):
          summary="Copy a key", since="6.2.0",
          complexity="O(N) worst case for collections, where N is the number of nested "
                     "items. O(1) for string values.",
-         key_specs=[_spec("RO access"), _spec("OW update", index=2)])
+         key_specs=[key_spec("RO access"), key_spec("OW update", index=2)])
 def copy_(ctx, argv):
     src = dst = ctx.db
     replace = False
@@ -447,7 +437,7 @@ def _container_encoding(value, config):
 
 
 @subcommand("object", "freq", 3, "readonly", keys=(2, 2, 1),
-            tips=("nondeterministic_output",), key_specs=[_spec("RO", index=2)],
+            tips=("nondeterministic_output",), key_specs=[key_spec("RO", index=2)],
             summary="Get the logarithmic access frequency counter of a Redis object",
             since="4.0.0", complexity="O(1)")
 def object_freq(ctx, argv):
@@ -466,7 +456,7 @@ def object_freq(ctx, argv):
 
 
 @subcommand("object", "encoding", 3, "readonly", keys=(2, 2, 1),
-            tips=("nondeterministic_output",), key_specs=[_spec("RO", index=2)],
+            tips=("nondeterministic_output",), key_specs=[key_spec("RO", index=2)],
             summary="Inspect the internal encoding of a Redis object", since="2.2.3",
             complexity="O(1)")
 def object_encoding(ctx, argv):
@@ -498,7 +488,7 @@ def object_help(ctx, argv):
 
 
 @subcommand("object", "refcount", 3, "readonly", keys=(2, 2, 1),
-            tips=("nondeterministic_output",), key_specs=[_spec("RO", index=2)],
+            tips=("nondeterministic_output",), key_specs=[key_spec("RO", index=2)],
             summary="Get the number of references to the value of the key", since="2.2.3",
             complexity="O(1)")
 def object_refcount(ctx, argv):
@@ -515,7 +505,7 @@ def object_refcount(ctx, argv):
 
 
 @subcommand("object", "idletime", 3, "readonly", keys=(2, 2, 1),
-            tips=("nondeterministic_output",), key_specs=[_spec("RO", index=2)],
+            tips=("nondeterministic_output",), key_specs=[key_spec("RO", index=2)],
             summary="Get the time since a Redis object was last accessed", since="2.2.3",
             complexity="O(1)")
 def object_idletime(ctx, argv):

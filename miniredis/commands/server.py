@@ -14,7 +14,7 @@ from .. import errors, info
 from ..config import ConfigSetFailed, ConfigUnknown
 from ..errors import CommandError
 from ..glob import match as glob_match
-from ..registry import COMMANDS, alias, all_specs, command, container, subcommand
+from ..registry import COMMANDS, alias, all_specs, command, container, key_spec, subcommand
 from ..replies import NULL, OK, Map, Set, Simple, Verbatim
 
 
@@ -204,19 +204,25 @@ def acl_categories(spec):
 
 def _key_specs(spec):
     """Declared key specs, or one derived from the legacy (first, last, step) triple."""
-    if spec.key_specs is not None:
-        return spec.key_specs
-    if not spec.first_key:
-        return []
-    flags = ["RO", "access"] if spec.is_readonly else ["RW", "update"]
-    last = spec.last_key - spec.first_key if spec.last_key >= 0 else spec.last_key
-    return [Map([
-        (b"flags", Set([Simple(f) for f in flags])),
-        (b"begin_search", Map([(b"type", b"index"),
-                               (b"spec", Map([(b"index", spec.first_key)]))])),
+    specs = spec.key_specs
+    if specs is None:
+        if not spec.first_key:
+            return []
+        last = spec.last_key - spec.first_key if spec.last_key >= 0 else spec.last_key
+        specs = [key_spec("RO access" if spec.is_readonly else "RW update",
+                          index=spec.first_key, lastkey=last, keystep=spec.step)]
+    return [_render_key_spec(k) for k in specs]
+
+
+def _render_key_spec(k):
+    pairs = [(b"notes", k.notes.encode())] if k.notes else []
+    pairs += [
+        (b"flags", Set([Simple(f) for f in k.flags])),
+        (b"begin_search", Map([(b"type", b"index"), (b"spec", Map([(b"index", k.index)]))])),
         (b"find_keys", Map([(b"type", b"range"), (b"spec", Map([
-            (b"lastkey", last), (b"keystep", spec.step), (b"limit", 0)]))])),
-    ])]
+            (b"lastkey", k.lastkey), (b"keystep", k.keystep), (b"limit", 0)]))])),
+    ]
+    return Map(pairs)
 
 
 def info_entry(spec):

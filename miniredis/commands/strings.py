@@ -21,8 +21,8 @@ from fractions import Fraction
 
 from .. import errors
 from ..errors import CommandError
-from ..registry import command
-from ..replies import OK, NULL, Map, Set, Simple
+from ..registry import command, key_spec
+from ..replies import OK, NULL, Map
 from ..datatypes import (
     TypedValue, from_request, to_reply, parse_int, parse_float, as_bytes,
     LLONG_MAX, LLONG_MIN,
@@ -31,16 +31,9 @@ from ..datatypes import (
 _STORED = (bytes, int, float, TypedValue)
 
 
-def _ks(flags, index=1, lastkey=0, keystep=1, notes=None):
-    """One Redis 7 key spec, as COMMAND INFO shows it (flags as in the command's JSON)."""
-    pairs = [(b"notes", notes.encode())] if notes else []
-    pairs += [
-        (b"flags", Set([Simple(f) for f in flags.split()])),
-        (b"begin_search", Map([(b"type", b"index"), (b"spec", Map([(b"index", index)]))])),
-        (b"find_keys", Map([(b"type", b"range"), (b"spec", Map([
-            (b"lastkey", lastkey), (b"keystep", keystep), (b"limit", 0)]))])),
-    ]
-    return [Map(pairs)]
+def _ks(flags, **kw):
+    """The key_specs list of a one-key-range command."""
+    return [key_spec(flags, **kw)]
 
 
 # --- lookups (the one place that type-checks) ---------------------------------------

@@ -1,0 +1,50 @@
+"""One distribution: the miniredis server packages and the bundled client.
+
+The client lives in client/miniredis_client and is installed under the
+import name ``miniredis_client``; the server program is ``miniredis-server``.
+"""
+
+import os
+import re
+
+from setuptools import find_packages, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def read_version():
+    # Read, not import: importing miniredis would need its dependencies
+    # installed before setup.py runs.
+    with open(os.path.join(HERE, "miniredis", "__init__.py")) as f:
+        return re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
+
+
+def read_readme():
+    try:
+        with open(os.path.join(HERE, "README.md")) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+setup(
+    name="miniredis",
+    version=read_version(),
+    description="A Redis 7.0 compatible key/value server in Python on gevent, with a client",
+    long_description=read_readme(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.8",
+    packages=find_packages(include=["miniredis", "miniredis.*"]) + ["miniredis_client"],
+    package_dir={"miniredis_client": "client/miniredis_client"},
+    install_requires=["gevent", "hiredis", "sortedcontainers", "lupa"],
+    extras_require={
+        "test": ["pytest", "pytest-timeout", "hypothesis", "redis", "huey"],
+    },
+    entry_points={
+        "console_scripts": ["miniredis-server = miniredis.cli:main"],
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Topic :: Database :: Database Engines/Servers",
+    ],
+)
