@@ -184,7 +184,7 @@ def serve(config, readiness):
         server = _start_server(config)
     except StartupError as e:
         log.warning("%s", e)
-        if readiness.fd is None:
+        if not readiness.parent_waiting:
             sys.stderr.write("%s\n" % e)
         readiness.failed(str(e))
         return 1

@@ -50,6 +50,11 @@ class Readiness(object):
     def __init__(self, fd=None):
         self.fd = fd
 
+    @property
+    def parent_waiting(self):
+        """True while a parent waits for our word (so stderr is not the user's)."""
+        return self.fd is not None
+
     def ready(self):
         self._send(b"+")
 

@@ -86,9 +86,14 @@ def to_reply(value):
 # --- numbers ---------------------------------------------------------------------
 
 _INT_RE = re.compile(rb"(0|-?[1-9][0-9]*)\Z")
-# What strtold accepts, minus the leading spaces Redis refuses; nan is refused.
-_FLOAT_RE = re.compile(
-    rb"[+-]?((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|inf|infinity)\Z", re.IGNORECASE)
+# The three spellings strtod/strtold accept (Redis refuses leading spaces,
+# trailing garbage and nan). Groups: sign, integer digits, fraction digits,
+# exponent -- decimal (base 10, e) or hexadecimal (base 16, p = power of two).
+FLOAT_DEC_RE = re.compile(rb"([+-]?)(?=\.?[0-9])([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?\Z")
+FLOAT_HEX_RE = re.compile(
+    rb"([+-]?)0[xX](?=\.?[0-9a-fA-F])([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?[0-9]+))?\Z")
+FLOAT_INF_RE = re.compile(rb"([+-]?)inf(?:inity)?\Z", re.IGNORECASE)
+_NONZERO_DIGIT = re.compile(rb"[1-9a-fA-F]")
 
 
 def parse_int(b, error=errors.NOT_INTEGER):
@@ -105,14 +110,36 @@ def parse_int(b, error=errors.NOT_INTEGER):
 
 
 def parse_float(b, error=errors.NOT_FLOAT):
-    """A double as Redis' string2ld/strtold: no spaces, no nan."""
+    """A double as Redis' getDoubleFromObject reads it with strtod.
+
+    Decimal and hexadecimal ("0x1.8p3") notations and inf/infinity are
+    accepted; spaces, trailing characters and nan are not, nor a value that
+    strtod reports out of range (overflow, or a non-zero text that underflows
+    to zero).
+    """
     if type(b) is float:
         return b
     if type(b) is int:
         return float(b)
-    if not _FLOAT_RE.match(b):
+    m = FLOAT_DEC_RE.match(b)
+    try:
+        if m is not None:
+            v = float(b)
+        else:
+            m = FLOAT_HEX_RE.match(b)
+            if m is None:
+                if FLOAT_INF_RE.match(b):
+                    return float(b)
+                raise CommandError(error)
+            v = float.fromhex(b.decode())
+    except OverflowError:
         raise CommandError(error)
-    return float(b)
+    # strtod's ERANGE, which Redis refuses.
+    if v in (_INF, -_INF):
+        raise CommandError(error)
+    if not v and _NONZERO_DIGIT.search(m.group(2) + (m.group(3) or b"")):
+        raise CommandError(error)
+    return v
 
 
 def format_float(v):

@@ -19,7 +19,7 @@ import time
 from . import errors
 from .errors import CommandError
 from .protocol import TypedArgs
-from .registry import COMMANDS, LOOKUP
+from .registry import COMMANDS, LOOKUP, CommandSpec
 from .replies import Error
 
 log = logging.getLogger("miniredis")
@@ -41,6 +41,7 @@ class Dispatcher(object):
         self.propagate_hooks = []
         # fn(conn, spec, argv): after every executed command.
         self.after_hooks = []
+        self.dispatch, self.execute = self._build()
 
     def resolve(self, argv):
         """(spec, error_message): the spec to run for argv, with arity checked."""
@@ -74,57 +75,86 @@ class Dispatcher(object):
             spec = sspec
         return spec, None
 
-    def dispatch(self, conn, argv):
-        """Run one request; returns the reply (never raises for command errors)."""
-        spec = LOOKUP.get(argv[0])
-        # Fast path: a known plain command with the right arity.
-        if spec is None or not spec.min_args <= len(argv) <= spec.max_args:
-            name = argv[0]
-            if type(name) is bytes and name.lower() in _SECURITY_NAMES:
-                log.warning("Possible SECURITY ATTACK detected. It looks like somebody "
-                            "is sending POST or Host: commands to Redis. Connection aborted.")
-                conn.closing = True
-                conn.kill_reason = "security"
-                return None
-            spec, err = self.resolve(argv)
-            if spec is None:
-                return self.error(err)
-        conn.last_command = spec.fullname_bytes
-        if not conn.authenticated and not spec.no_auth:
-            return self.error(errors.NOAUTH, spec)
-        if type(argv) is TypedArgs and not spec.typed_ok(argv):
-            return self.error(errors.TYPED_POSITION, spec)
-        if self.context_hooks:
-            for hook in self.context_hooks:
-                r = hook(conn, spec, argv)
-                if r is not None:
-                    return r
-        return self.execute(conn, spec, argv)
+    def _build(self):
+        """Make dispatch() and execute() as closures over everything they use.
 
-    def execute(self, conn, spec, argv):
-        """Execute a resolved command (also used by EXEC and scripting)."""
-        ks = self.keyspace
-        dirty = ks.dirty
-        t0 = _perf()
-        try:
-            reply = spec.func(conn, argv)
-        except CommandError as e:
-            spec.failed_calls += 1
-            reply = self.error(e.message)
-        except Exception as e:  # a bug must not take the connection or the server down
-            log.exception("error executing %r", argv[:1])
-            spec.failed_calls += 1
-            reply = self.error("ERR internal error executing '%s': %s" % (
-                spec.fullname, errors.sanitize(str(e))))
-        spec.usec += _perf() - t0
-        spec.calls += 1
-        if ks.dirty != dirty and self.propagate_hooks:
-            for hook in self.propagate_hooks:
-                hook(conn, spec, argv)
-        if self.after_hooks:
-            for hook in self.after_hooks:
-                hook(conn, spec, argv)
-        return reply
+        They run for every request: closure variables are cheaper to reach
+        than globals and instance attributes. The hook lists are captured as
+        objects, so hooks appended later are still seen.
+        """
+        lookup = LOOKUP.get
+        perf = _perf
+        typed_args = TypedArgs
+        keyspace = self.keyspace
+        context_hooks = self.context_hooks
+        propagate_hooks = self.propagate_hooks
+        after_hooks = self.after_hooks
+        error = self.error
+        slow_resolve = self._slow_resolve
+        command_error = CommandError
+
+        def execute(conn, spec, argv):
+            """Execute a resolved command (also used by EXEC and scripting)."""
+            dirty = keyspace.dirty
+            t0 = perf()
+            try:
+                reply = spec.func(conn, argv)
+            except command_error as e:
+                spec.failed_calls += 1
+                reply = error(e.message)
+            except Exception as e:  # a bug must not take the connection or the server down
+                reply = self._internal_error(spec, argv, e)
+            spec.usec += perf() - t0
+            spec.calls += 1
+            if propagate_hooks and keyspace.dirty != dirty:
+                for hook in propagate_hooks:
+                    hook(conn, spec, argv)
+            if after_hooks:
+                for hook in after_hooks:
+                    hook(conn, spec, argv)
+            return reply
+
+        def dispatch(conn, argv):
+            """Run one request; returns the reply (never raises for command errors)."""
+            spec = lookup(argv[0])
+            # Fast path: a known plain command with the right arity.
+            if spec is None or not spec.min_args <= len(argv) <= spec.max_args:
+                spec = slow_resolve(conn, argv)
+                if type(spec) is not CommandSpec:
+                    return spec  # an error reply, or None to drop the client
+            conn.last_command = spec.fullname_bytes
+            if not conn.authenticated and not spec.no_auth:
+                return error(errors.NOAUTH, spec)
+            if type(argv) is typed_args and not spec.typed_ok(argv):
+                return error(errors.TYPED_POSITION, spec)
+            if context_hooks:
+                for hook in context_hooks:
+                    r = hook(conn, spec, argv)
+                    if r is not None:
+                        return r
+            return execute(conn, spec, argv)
+
+        return dispatch, execute
+
+    def _slow_resolve(self, conn, argv):
+        """Unknown name, wrong arity, subcommands, HTTP requests: a spec, an error reply or None."""
+        name = argv[0]
+        if type(name) is bytes and name.lower() in _SECURITY_NAMES:
+            log.warning("Possible SECURITY ATTACK detected. It looks like somebody "
+                        "is sending POST or Host: commands to Redis. Connection aborted.")
+            conn.closing = True
+            conn.kill_reason = "security"
+            return None
+        spec, err = self.resolve(argv)
+        if spec is None:
+            return self.error(err)
+        return spec
+
+    def _internal_error(self, spec, argv, exc):
+        log.exception("error executing %r", argv[:1])
+        spec.failed_calls += 1
+        return self.error("ERR internal error executing '%s': %s" % (
+            spec.fullname, errors.sanitize(str(exc))))
 
     def error(self, message, spec=None):
         """An error reply, counted in errorstats by its prefix."""

@@ -16,7 +16,10 @@ Redis' quirks are reproduced on purpose, because clients observe them:
 * ``[]`` matches nothing and ``[^]`` matches any byte;
 * ``x-y`` inside a class is a range whenever two more pattern bytes follow,
   even when the upper bound is ``]`` (``[a-]`` then keeps reading the class);
-* range bounds compare as *signed* C chars, so bytes >= 0x80 sort below 0.
+* range bounds compare as *signed* C chars, so bytes >= 0x80 sort below 0;
+* a pattern with more than 1000 stars that are followed by something else
+  matches nothing: Redis 7.0 stops recursing at that nesting depth (its
+  guard against abusive patterns) and answers "no match".
 
 Patterns are compiled once to a Python regular expression and kept in a small
 LRU cache. Redis avoids exponential backtracking on ``*a*a*a*b`` by giving up
@@ -30,6 +33,9 @@ import re
 
 _ANY = "any"     # '?': one byte
 _STAR = "star"   # '*': any run of bytes
+# Redis recurses once per star (after collapsing runs) that is not the last
+# token, and gives up, without a match, below this depth.
+MAX_NESTING = 1000
 
 
 def _lower(c):
@@ -153,7 +159,10 @@ def compile_pattern(pattern, nocase=False):
         return _nonempty
     if not pattern:
         return _empty
-    rx = re.compile(_to_regex(_tokens(pattern, nocase)).encode("latin-1"), re.DOTALL)
+    tokens = _tokens(pattern, nocase)
+    if tokens[:-1].count(_STAR) > MAX_NESTING:
+        return _never
+    rx = re.compile(_to_regex(tokens).encode("latin-1"), re.DOTALL)
     match = rx.match
 
     def matcher(s):
@@ -168,6 +177,10 @@ def _nonempty(s):
 
 def _empty(s):
     return not s
+
+
+def _never(s):
+    return False
 
 
 def match(pattern, s, nocase=False):

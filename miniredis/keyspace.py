@@ -52,7 +52,7 @@ ACCESS_TRACKER_CAP = 100000
 
 class Database(object):
     __slots__ = ("index", "data", "expires", "keyspace", "_expire_iter",
-                 "access", "horizon")
+                 "access", "horizon", "raw")
 
     def __init__(self, index, keyspace):
         self.index = index
@@ -62,6 +62,10 @@ class Database(object):
         self._expire_iter = None
         self.access = {}                 # key -> last access second, oldest first
         self.horizon = keyspace.lru_now  # untracked keys were last accessed at or before this
+        # Keys whose string Redis would hold RAW-encoded because a command
+        # modified it in place (APPEND, SETRANGE ...): OBJECT ENCODING shows it.
+        # Usually empty, so the write paths only pay a truth test.
+        self.raw = set()
 
     def __len__(self):
         return len(self.data)
@@ -124,6 +128,13 @@ class Database(object):
         self.access = acc = dict(items)
         return acc
 
+    def mark_raw(self, key):
+        """Record that the string at key was modified in place (Redis' RAW encoding)."""
+        self.raw.add(key)
+
+    def is_raw(self, key):
+        return key in self.raw
+
     def get_typed(self, key, cls):
         """The value at key if it is of class ``cls`` (or None); WRONGTYPE otherwise."""
         v = self.get(key)
@@ -148,22 +159,17 @@ class Database(object):
         return self.expires.get(key)
 
     def live_keys(self):
-        """A list of keys whose TTL has not passed (expired ones are removed)."""
+        """A list of keys whose TTL has not passed.
+
+        Expired keys are skipped, not removed: Redis' KEYS only tests them
+        (keyIsExpired), so neither expired_keys nor the keyspace changes.
+        """
         if not self.expires:
             return list(self.data)
         now = self.keyspace.clock()
-        out = []
-        dead = []
-        exp = self.expires
-        for k in self.data:
-            w = exp.get(k)
-            if w is not None and w <= now:
-                dead.append(k)
-            else:
-                out.append(k)
-        for k in dead:
-            self._expire(k)
-        return out
+        get = self.expires.get
+        later = now + 1   # stands for "no TTL"
+        return [k for k in self.data if get(k, later) > now]
 
     def random_key(self):
         """A random live key or None; gives up on a database made only of expired keys."""
@@ -179,10 +185,23 @@ class Database(object):
 
     # --- writing --------------------------------------------------------------
     def set(self, key, value, keepttl=False):
-        """Store value at key. A write drops the TTL unless keepttl."""
+        """Store value at key. A write drops the TTL unless keepttl.
+
+        An old value whose TTL has passed expires first (counted, hooks
+        called), as Redis' lookupKeyWrite does before overwriting; KEEPTTL
+        then has no TTL to keep.
+        """
+        exp = self.expires
+        if exp:
+            when = exp.get(key)
+            if when is not None:
+                if when <= self.keyspace.clock():
+                    self._expire(key)
+                elif not keepttl:
+                    del exp[key]
         self.data[key] = value
-        if not keepttl and self.expires:
-            self.expires.pop(key, None)
+        if self.raw:
+            self.raw.discard(key)   # a new value is not modified in place
         ks = self.keyspace
         now = ks.lru_now
         if self.access.get(key) is not now:
@@ -210,6 +229,8 @@ class Database(object):
         if self.expires:
             self.expires.pop(key, None)
         self.access.pop(key, None)
+        if self.raw:
+            self.raw.discard(key)
         ks = self.keyspace
         ks.dirty += 1
         if ks.on_change:
@@ -225,6 +246,8 @@ class Database(object):
         if self.expires:
             self.expires.pop(key, None)
         self.access.pop(key, None)
+        if self.raw:
+            self.raw.discard(key)
         ks = self.keyspace
         ks.dirty += 1
         if ks.on_change:
@@ -269,6 +292,7 @@ class Database(object):
         self._expire_iter = None
         self.access = {}
         self.horizon = self.keyspace.lru_now
+        self.raw = set()
         for k in keys:
             self.keyspace.key_changed(self, k)
 
@@ -277,6 +301,8 @@ class Database(object):
         del self.data[key]
         del self.expires[key]
         self.access.pop(key, None)
+        if self.raw:
+            self.raw.discard(key)
         ks = self.keyspace
         ks.expired_keys += 1
         ks.dirty += 1
@@ -349,19 +375,27 @@ class Keyspace(object):
             db.clear()
 
     def swap(self, a, b):
-        """SWAPDB: exchange the contents of two databases; all their keys are reported."""
+        """SWAPDB: exchange the contents of two databases.
+
+        Every key present in either database before the swap is reported in
+        both (Redis touches a watched key of one if it exists in one or the
+        other); swapping a database with itself changes and reports nothing.
+        """
+        self.dirty += 1
+        if a == b:
+            return
         da, db = self.dbs[a], self.dbs[b]
+        touched = set(da.data).union(db.data) if self.on_change else ()
         da.data, db.data = db.data, da.data
         da.expires, db.expires = db.expires, da.expires
         # Access times travel with the keys, as Redis swaps whole databases.
         da.access, db.access = db.access, da.access
         da.horizon, db.horizon = db.horizon, da.horizon
+        da.raw, db.raw = db.raw, da.raw
         da._expire_iter = db._expire_iter = None
-        self.dirty += 1
-        if self.on_change:
-            for d in (da, db):
-                for k in list(d.data):
-                    self.key_changed(d, k)
+        for d in (da, db):
+            for k in touched:
+                self.key_changed(d, k)
 
     def active_expire_cycle(self, time_budget_s=0.025, keys_per_step=200):
         """One active expiry pass over all databases, within a CPU time budget.

@@ -19,6 +19,7 @@ have arrived, so nothing is allocated on the strength of a header alone.
 """
 
 import itertools
+import os
 
 import hiredis
 
@@ -167,6 +168,27 @@ _chain = itertools.chain.from_iterable
 _set = set
 _list = list
 _LIST_ONLY = {list}
+_BYTES_ONLY = {bytes}
+# A request no client can send (random per process): see RequestReader._feed_fresh.
+_SENTINEL_ARGS = [b"\x00" + os.urandom(16).hex().encode()]
+_SENTINEL = b"*1\r\n$%d\r\n%b\r\n" % (len(_SENTINEL_ARGS[0]), _SENTINEL_ARGS[0])
+
+
+def _plain(reqs, data):
+    """True when hiredis read ``data`` as Redis would: lists of bulk strings only.
+
+    hiredis is as strict as Redis about lengths; what it accepts beyond
+    Redis is other element types. Those that do not come back as bytes are
+    caught by type. Simple strings, big numbers and verbatim strings do come
+    back as bytes but have no '$' header: with one '$' per argument the
+    batch is canonical (a '$' inside a payload merely sends the batch to
+    the exact, slower check). Only a request crafted so that payload '$'
+    bytes stand in for missing headers would pass; it then reads its own
+    odd elements as bulk strings, which affects no one else.
+    """
+    return (_set(map(type, reqs)) == _LIST_ONLY
+            and _set(map(type, _chain(reqs))) <= _BYTES_ONLY
+            and data.count(36) == sum(map(len, reqs)))
 
 
 def _canonical_size(reqs):
@@ -242,6 +264,28 @@ class RequestReader(object):
             return self._slow(data)
         hr = self._hr
         hr.feed(data)
+        # hiredis cannot say whether it holds half a request (has_data() is
+        # False once it has consumed the first elements), so a request only
+        # this process can write follows the data: it comes back on its own
+        # exactly when every byte of data made whole requests.
+        hr.feed(_SENTINEL)
+        reqs = []
+        try:
+            while True:
+                r = hr.gets()
+                if r is False:
+                    break
+                reqs.append(r)
+        except hiredis.ProtocolError:
+            reqs = None
+        if reqs and reqs.pop() == _SENTINEL_ARGS and _plain(reqs, data):
+            if [] in reqs:
+                reqs = [r for r in reqs if r]
+            return reqs, None
+        # Not the common case: start hiredis afresh and let the Python parser
+        # decide, from the first byte hiredis may have misread.
+        self._hr = hr = hiredis.Reader()
+        hr.feed(data)
         reqs = []
         try:
             while True:
@@ -253,12 +297,6 @@ class RequestReader(object):
             self._hr = hiredis.Reader()
             return self._slow(data)
         n = _canonical_size(reqs)
-        if n == len(data):
-            if [] in reqs:
-                reqs = [r for r in reqs if r]
-            return reqs, None
-        # Not the common case: start hiredis afresh and let the Python parser
-        # decide, from the first byte hiredis may have misread.
         self._hr = hiredis.Reader()
         if 0 <= n < len(data) and data[n] == 42:
             # Whole canonical requests, then one split across reads.

@@ -10,7 +10,10 @@ cursors in :mod:`miniredis.scan`.
 Lookups that Redis makes with LOOKUP_NOTOUCH (EXISTS, TYPE, TTL & co,
 OBJECT, SCAN, KEYS) use ``Database.peek`` so that they leave OBJECT IDLETIME
 alone; lookups for writes and TOUCH use ``Database.get``, which records the
-access.
+access. Reads that Redis makes with lookupKeyRead* (EXISTS, TYPE, TTL & co,
+TOUCH, OBJECT, COPY's source, SCAN's TYPE filter) count keyspace hits and
+misses through :func:`_read`; write lookups (RENAME, MOVE, EXPIRE ...),
+KEYS and RANDOMKEY do not.
 """
 
 import copy
@@ -36,6 +39,19 @@ def _int32(arg, message=None):
     return v
 
 
+def _read(ctx, key, touch=False):
+    """The live value at key or None, counted as a keyspace hit or miss (lookupKeyRead).
+
+    Without ``touch`` the access time is left alone, as LOOKUP_NOTOUCH.
+    """
+    v = ctx.db.get(key) if touch else ctx.db.peek(key)
+    if v is None:
+        ctx.server.stats.keyspace_misses += 1
+    else:
+        ctx.server.stats.keyspace_hits += 1
+    return v
+
+
 def _db_by_index(ctx, index):
     dbs = ctx.server.keyspace.dbs
     if index < 0 or index >= len(dbs):
@@ -50,6 +66,14 @@ def _copy_value(value):
         return value
     # Containers (lists, hashes, sets, sorted sets) must not be shared by two keys.
     return copy.deepcopy(value)
+
+
+def _carry(db, key, when, raw):
+    """Give a renamed, moved or copied value its TTL and its string encoding back."""
+    if when is not None:
+        db.set_expire(key, when)
+    if raw:
+        db.mark_raw(key)
 
 
 # --- existence and deletion -------------------------------------------------------
@@ -80,8 +104,7 @@ def unlink(ctx, argv):
          tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RO", lastkey=-1)])
 def exists(ctx, argv):
     # A key named twice counts twice, as in Redis.
-    db = ctx.db
-    return sum(1 for k in argv[1:] if db.peek(k) is not None)
+    return sum(1 for k in argv[1:] if _read(ctx, k) is not None)
 
 
 @command("touch", -2, "readonly fast", keys=(1, -1, 1), group="generic",
@@ -89,15 +112,14 @@ def exists(ctx, argv):
                  "specified.", since="3.2.1", complexity="O(N)",
          tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RO", lastkey=-1)])
 def touch(ctx, argv):
-    db = ctx.db
-    return sum(1 for k in argv[1:] if db.get(k) is not None)
+    return sum(1 for k in argv[1:] if _read(ctx, k, touch=True) is not None)
 
 
 @command("type", 2, "readonly fast", keys=(1, 1, 1), group="generic",
          summary="Determine the type stored at key", since="1.0.0", complexity="O(1)",
          key_specs=[key_spec("RO")])
 def type_(ctx, argv):
-    v = ctx.db.peek(argv[1])
+    v = _read(ctx, argv[1])
     return Simple("none" if v is None else type_name(v))
 
 
@@ -130,11 +152,16 @@ def scan_(ctx, argv):
     for k in candidates:
         if match is not None and not match(k):
             continue
-        v = db.peek(k)
-        if v is None:
-            continue
-        if typename is not None and type_name(v).encode() != typename:
-            continue
+        if typename is None:
+            if db.peek(k) is None:
+                continue
+        else:
+            # Redis' TYPE filter is a counted read that expires the key and
+            # calls it "none"; its expiry check comes after and no longer
+            # sees the key, so "TYPE none" lists keys that just expired.
+            v = _read(ctx, k)
+            if (b"none" if v is None else type_name(v).encode()) != typename:
+                continue
         out.append(k)
     return [b"%d" % cursor, out]
 
@@ -160,10 +187,10 @@ def _rename(ctx, argv, nx):
     when = db.expire_at(src)
     if nx and db.get(dst) is not None:
         return 0
+    raw = db.is_raw(src)
     db.pop(src)
     db.set(dst, value)
-    if when is not None:   # the TTL travels with the value
-        db.set_expire(dst, when)
+    _carry(db, dst, when, raw)
     return 1 if nx else OK
 
 
@@ -194,10 +221,10 @@ def move(ctx, argv):
     if value is None or dst.get(key) is not None:
         return 0
     when = src.expire_at(key)
+    raw = src.is_raw(key)
     src.pop(key)
     dst.add(key, value)
-    if when is not None:
-        dst.set_expire(key, when)
+    _carry(dst, key, when, raw)
     return 1
 
 
@@ -223,15 +250,13 @@ def copy_(ctx, argv):
     key, newkey = argv[1], argv[2]
     if src is dst and key == newkey:
         raise CommandError(errors.SAME_OBJECT)
-    value = src.get(key)
+    value = _read(ctx, key, touch=True)
     if value is None:
         return 0
     if dst.get(newkey) is not None and not replace:
         return 0
-    when = src.expire_at(key)
     dst.set(newkey, _copy_value(value))
-    if when is not None:
-        dst.set_expire(newkey, when)
+    _carry(dst, newkey, src.expire_at(key), src.is_raw(key))
     return 1
 
 
@@ -327,7 +352,7 @@ pexpireat = _declare_expire("pexpireat", 1, True,
 
 def _ttl(ctx, key, in_ms, absolute):
     db = ctx.db
-    if db.peek(key) is None:
+    if _read(ctx, key) is None:
         return -2
     when = db.expire_at(key)
     if when is None:
@@ -447,7 +472,7 @@ def object_freq(ctx, argv):
     makes on each access are not reflected (a documented approximation).
     """
     db = ctx.db
-    if db.peek(argv[2]) is None:
+    if _read(ctx, argv[2]) is None:
         return NULL
     if not _uses_lfu(ctx.server.config):
         raise CommandError(errors.OBJECT_FREQ_NO_LFU)
@@ -469,12 +494,14 @@ def object_encoding(ctx, argv):
     (project extension) answer their type name: "array", "map", "set",
     "boolean", "null" or "bignum".
     """
-    v = ctx.db.peek(argv[2])
+    v = _read(ctx, argv[2])
     if v is None:
         return NULL
     t = type(v)
     if t is TypedValue:
         return v.type_name.encode()
+    if t is bytes and ctx.db.is_raw(argv[2]):
+        return b"raw"   # modified in place (APPEND, SETRANGE ...), whatever its length
     if t is bytes or t is int or t is float:
         return _string_encoding(v).encode()
     return _container_encoding(v, ctx.server.config).encode()
@@ -493,10 +520,12 @@ def object_help(ctx, argv):
             complexity="O(1)")
 def object_refcount(ctx, argv):
     """1, or INT_MAX for the integers 0..9999 that Redis shares between keys."""
-    v = ctx.db.peek(argv[2])
+    v = _read(ctx, argv[2])
     if v is None:
         return NULL
     n = v if type(v) is int else (string2ll(v) if type(v) is bytes else None)
+    if n is not None and ctx.db.is_raw(argv[2]):
+        n = None   # a string modified in place is never a shared integer
     cfg = ctx.server.config
     shared_ok = not cfg.maxmemory or not cfg.maxmemory_policy.endswith(("-lru", "-lfu"))
     if n is not None and 0 <= n < _SHARED_INTEGERS and shared_ok:
@@ -515,7 +544,7 @@ def object_idletime(ctx, argv):
     tracker in :mod:`miniredis.keyspace`); for older keys a lower bound.
     """
     db = ctx.db
-    if db.peek(argv[2]) is None:
+    if _read(ctx, argv[2]) is None:
         return NULL
     if _uses_lfu(ctx.server.config):
         raise CommandError(errors.OBJECT_IDLETIME_LFU)

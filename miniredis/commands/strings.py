@@ -16,7 +16,6 @@ Reads that Redis performs with lookupKeyRead count keyspace hits/misses;
 writes (lookupKeyWrite: INCR, APPEND, SETRANGE, SETBIT ...) do not.
 """
 
-import re
 from fractions import Fraction
 
 from .. import errors
@@ -24,7 +23,8 @@ from ..errors import CommandError
 from ..registry import command, key_spec
 from ..replies import OK, NULL, Map
 from ..datatypes import (
-    TypedValue, from_request, to_reply, parse_int, parse_float, as_bytes,
+    TypedValue, from_request, to_reply, parse_int, as_bytes,
+    FLOAT_DEC_RE, FLOAT_HEX_RE, FLOAT_INF_RE,
     LLONG_MAX, LLONG_MIN,
 )
 
@@ -488,7 +488,6 @@ _LD_MANT = 64
 _LD_EMIN = -16445            # exponent of the smallest subnormal (2**-16445)
 _LD_LIMIT = 1 << 16384       # the first magnitude that overflows to infinity
 _LD_MAX_TEXT = 5 * 1024      # Redis' MAX_LONG_DOUBLE_CHARS
-_DECIMAL = re.compile(rb"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\Z")
 _DIGITS_CHUNK = 4000         # below Python's int/str conversion limit
 
 
@@ -538,30 +537,49 @@ def _exponent(exp):
 
 
 def _ld_parse(text):
-    """A long double as Redis' string2ld reads it: a Fraction, or a float infinity."""
+    """A long double as Redis' string2ld reads it (strtold): a Fraction, or a float infinity.
+
+    strtold reports ERANGE for overflow and for a non-zero text that
+    underflows to zero; Redis refuses both, as it refuses nan.
+    """
     if len(text) >= _LD_MAX_TEXT:
         raise CommandError(errors.NOT_FLOAT)
-    value = parse_float(text)  # the syntax check
-    if text.lstrip(b"+-")[:1] in (b"i", b"I"):
-        return value
-    decimal = _DECIMAL.match(text)
-    if decimal is None:  # a form parse_float may accept but strtold spells otherwise
-        raise CommandError(errors.NOT_FLOAT)
-    sign, ipart, fpart, exp = decimal.groups()
+    m = FLOAT_DEC_RE.match(text)
+    hexa = m is None
+    if hexa:
+        m = FLOAT_HEX_RE.match(text)
+        if m is None:
+            if FLOAT_INF_RE.match(text):
+                return float(text)
+            raise CommandError(errors.NOT_FLOAT)
+    sign, ipart, fpart, exp = m.groups()
     fpart = fpart or b""
     digits = (ipart + fpart).lstrip(b"0")
     if not digits:
         return Fraction(0)
-    exp10 = _exponent(exp) - len(fpart)
-    magnitude = len(digits) + exp10   # the value is below 10**magnitude
-    # strtold reports ERANGE for overflow and for underflow to zero; Redis refuses both.
-    if magnitude > 4933 or magnitude <= -4951:
-        raise CommandError(errors.NOT_FLOAT)
-    x = Fraction(_int_from_digits(digits)) * Fraction(10) ** exp10
-    v = _ld_round(x)
+    v = _ld_round(_hex_value(digits, fpart, exp) if hexa else _decimal_value(digits, fpart, exp))
     if not v:
         raise CommandError(errors.NOT_FLOAT)
     return -v if sign == b"-" else v
+
+
+def _decimal_value(digits, fpart, exp):
+    exp10 = _exponent(exp) - len(fpart)
+    magnitude = len(digits) + exp10   # the value is below 10**magnitude
+    # Far out of range either way: refuse before building a huge Fraction.
+    if magnitude > 4933 or magnitude <= -4951:
+        raise CommandError(errors.NOT_FLOAT)
+    return Fraction(_int_from_digits(digits)) * Fraction(10) ** exp10
+
+
+def _hex_value(digits, fpart, exp):
+    """"0x<digits>p<exp>": hex digits, each fraction digit worth 4 bits, a power-of-two exponent."""
+    mantissa = int(digits, 16)
+    exp2 = _exponent(exp) - 4 * len(fpart)
+    top = mantissa.bit_length() + exp2   # the value is below 2**top
+    if top > 16385 or top <= _LD_EMIN - 1:
+        raise CommandError(errors.NOT_FLOAT)
+    return Fraction(mantissa) * Fraction(2) ** exp2
 
 
 def _ld_format(x):
@@ -731,18 +749,21 @@ def setbit(ctx, argv):
         raise CommandError(errors.BIT_VALUE)
     db = ctx.db
     _, s = write_string(db, argv[1])
-    buf = bytearray(s or b"")
     byte = offset >> 3
-    if len(buf) <= byte:
+    grows = s is None or len(s) <= byte
+    buf = bytearray(s or b"")
+    if grows:
         buf.extend(bytes(byte + 1 - len(buf)))
     mask = 0x80 >> (offset & 7)
     previous = 1 if buf[byte] & mask else 0
-    if on:
-        buf[byte] |= mask
-    else:
-        buf[byte] &= ~mask & 0xFF
-    # Redis grows and rewrites the string even when the bit does not change.
-    db.set(argv[1], bytes(buf), keepttl=True)
+    # Like Redis, a write that neither creates, grows nor flips anything is not
+    # a change: no dirty count, no WATCH invalidation.
+    if grows or previous != on:
+        if on:
+            buf[byte] |= mask
+        else:
+            buf[byte] &= ~mask & 0xFF
+        db.set(argv[1], bytes(buf), keepttl=True)
     return previous
 
 
