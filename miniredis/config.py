@@ -14,7 +14,7 @@ import sys
 import tempfile
 
 from . import glob
-from .protocol import split_inline
+from .protocol import split_inline, string2ll
 
 _UNITS = {
     "k": 1000, "kb": 1024, "m": 1000 ** 2, "mb": 1024 ** 2, "g": 1000 ** 3, "gb": 1024 ** 3,
@@ -70,28 +70,35 @@ def _check_dir(path):
 
 
 def parse_memory(text):
-    """'1gb' -> 1073741824, as Redis' memtoull."""
-    t = text.strip().lower()
-    for suffix in ("kb", "mb", "gb", "k", "m", "g", "b"):
-        if t.endswith(suffix) and t[:-len(suffix)]:
-            num = t[:-len(suffix)]
-            mul = 1 if suffix == "b" else _UNITS[suffix]
-            break
+    """'1gb' -> 1073741824, as Redis 7.0's memtoull: an unsigned 64-bit result.
+
+    Leading digits, then an optional unit; '' and a bare unit mean 0; the
+    number saturates and the unit multiplication wraps, as the C does.
+    """
+    t = text.lower()
+    digits = len(t) - len(t.lstrip("0123456789"))
+    num, unit = t[:digits], t[digits:]
+    if unit == "" or unit == "b":
+        mul = 1
+    elif unit in _UNITS:
+        mul = _UNITS[unit]
     else:
-        num, mul = t, 1
-    if not num.isdigit():
         raise ConfigError("argument must be a memory value")
-    return int(num) * mul
+    if digits >= 128:
+        raise ConfigError("argument must be a memory value")
+    val = min(int(num or "0"), _ULL_MAX)
+    return (val * mul) & _ULL_MAX
 
 
-_INT_RE = re.compile(r"-?[0-9]+\Z")
+_ULL_MAX = 2 ** 64 - 1
 
 
 def _int(text):
-    # Redis' strtoll check: no blanks, no '+', no decimals.
-    if not _INT_RE.match(text):
+    # Redis' string2ll: no blanks, no '+', no leading zeros, within 64 bits.
+    v = string2ll(text.encode("utf-8", "surrogateescape"))
+    if v is None:
         raise ConfigError("argument couldn't be parsed into an integer")
-    return int(text)
+    return v
 
 
 def _bool(text):
@@ -105,10 +112,10 @@ def _bool(text):
 
 class Param(object):
     __slots__ = ("name", "kind", "default", "mutable", "choices", "lo", "hi", "attr", "alias",
-                 "protected")
+                 "protected", "unsigned")
 
     def __init__(self, name, kind, default, mutable=True, choices=None, lo=None, hi=None,
-                 alias=None, protected=False):
+                 alias=None, protected=False, unsigned=False):
         self.name = name
         self.kind = kind
         self.default = default
@@ -121,6 +128,9 @@ class Param(object):
         # Redis 7.0 refuses CONFIG SET of "protected" parameters (dir, dbfilename)
         # unless enable-protected-configs allows it; we never do.
         self.protected = protected
+        # Redis keeps some numbers in unsigned C types: a memory value of 2^63
+        # or more is then in range, where a signed one reads it as negative.
+        self.unsigned = unsigned
 
     def parse(self, text):
         k = self.kind
@@ -128,10 +138,16 @@ class Param(object):
             v = _int(text)
         elif k == "memory":
             v = parse_memory(text)
+            if not self.unsigned and v >= 2 ** 63:
+                v -= 2 ** 64
         elif k == "bool":
             v = _bool(text)
         elif k == "save":
             v = _parse_save(text)
+        elif k == "keyspace-events":
+            # Kept as the set letters (with 'n' when given) for the notifier.
+            flags = _parse_events(text)
+            v = "".join(c for c in _EVENT_CLASSES + "KEm" if c in flags)
         elif k == "enum":
             v = text.lower()
             if v not in self.choices:
@@ -151,6 +167,8 @@ class Param(object):
             return "yes" if v else "no"
         if k == "list":
             return " ".join(v)
+        if k == "keyspace-events":
+            return _format_events(set(v))
         if v is None:
             return ""
         return str(v)
@@ -176,16 +194,16 @@ PARAMS = [
     Param("hz", "int", 10, lo=0, hi=2 ** 31 - 1),
     Param("save", "save", "3600 1 300 100 60 10000"),
     Param("appendonly", "bool", False),
-    Param("appendfsync", "enum", "everysec", choices=("always", "everysec", "no")),
+    Param("appendfsync", "enum", "everysec", choices=("everysec", "always", "no")),
     Param("appendfilename", "string", "appendonly.aof", mutable=False),
     Param("appenddirname", "string", "appendonlydir", mutable=False),
     Param("dbfilename", "string", "dump.rdb", protected=True),
-    Param("maxmemory", "memory", 0, lo=0, hi=2 ** 63 - 1),
+    Param("maxmemory", "memory", 0, lo=0, hi=2 ** 64 - 1, unsigned=True),
     Param("maxmemory-policy", "enum", "noeviction", choices=(
         "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
         "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction")),
     Param("maxmemory-samples", "int", 5, lo=1, hi=2 ** 31 - 1),
-    Param("notify-keyspace-events", "string", ""),
+    Param("notify-keyspace-events", "keyspace-events", ""),
     Param("slowlog-log-slower-than", "int", 10000, lo=-1, hi=2 ** 63 - 1),
     Param("slowlog-max-len", "int", 128, lo=0, hi=2 ** 63 - 1),
     Param("latency-monitor-threshold", "int", 0, lo=0, hi=2 ** 63 - 1),
@@ -196,7 +214,7 @@ PARAMS = [
     Param("activerehashing", "bool", True),
     Param("hash-max-listpack-entries", "int", 512, lo=0, hi=2 ** 63 - 1, alias="hash-max-ziplist-entries"),
     Param("hash-max-listpack-value", "int", 64, lo=0, hi=2 ** 63 - 1, alias="hash-max-ziplist-value"),
-    Param("list-max-listpack-size", "int", -2, lo=-5, hi=2 ** 31 - 1, alias="list-max-ziplist-size"),
+    Param("list-max-listpack-size", "int", -2, lo=-2 ** 31, hi=2 ** 31 - 1, alias="list-max-ziplist-size"),
     Param("set-max-intset-entries", "int", 512, lo=0, hi=2 ** 63 - 1),
     Param("zset-max-listpack-entries", "int", 128, lo=0, hi=2 ** 63 - 1, alias="zset-max-ziplist-entries"),
     Param("zset-max-listpack-value", "int", 64, lo=0, hi=2 ** 63 - 1, alias="zset-max-ziplist-value"),
@@ -204,17 +222,100 @@ PARAMS = [
     # Redis' default is "no"; we default to "local" so that DEBUG SLEEP and
     # DEBUG SET-ACTIVE-EXPIRE work for tests on the loopback interface.
     Param("enable-debug-command", "enum", "local", mutable=False, choices=("no", "yes", "local")),
+    # Tunables Redis 7.0 accepts whose effect is internal to Redis (memory
+    # layout, background machinery): kept so CONFIG GET/SET/REWRITE answer
+    # with Redis' names, defaults and ranges.
+    Param("lazyfree-lazy-eviction", "bool", False),
+    Param("lazyfree-lazy-expire", "bool", False),
+    Param("lazyfree-lazy-server-del", "bool", False),
+    Param("replica-lazy-flush", "bool", False, alias="slave-lazy-flush"),
+    Param("lfu-log-factor", "int", 10, lo=0, hi=2 ** 31 - 1),
+    Param("lfu-decay-time", "int", 1, lo=0, hi=2 ** 31 - 1),
+    Param("list-compress-depth", "int", 0, lo=0, hi=2 ** 31 - 1),
+    Param("hll-sparse-max-bytes", "memory", 3000, lo=0, hi=2 ** 63 - 1, unsigned=True),
+    Param("stream-node-max-bytes", "memory", 4096, lo=0, hi=2 ** 63 - 1, unsigned=True),
+    Param("stream-node-max-entries", "int", 100, lo=0, hi=2 ** 63 - 1),
+    Param("maxmemory-eviction-tenacity", "int", 10, lo=0, hi=100),
+    Param("acllog-max-len", "int", 128, lo=0, hi=2 ** 63 - 1),
+    Param("tracking-table-max-keys", "int", 1000000, lo=0, hi=2 ** 63 - 1),
+    Param("repl-backlog-size", "memory", 1024 * 1024, lo=1, hi=2 ** 63 - 1),
+    Param("stop-writes-on-bgsave-error", "bool", True),
+    Param("rdbcompression", "bool", True),
+    Param("rdbchecksum", "bool", True, mutable=False),
+    Param("aof-use-rdb-preamble", "bool", True),
+    Param("aof-load-truncated", "bool", True),
+    Param("aof-timestamp-enabled", "bool", False),
+    Param("no-appendfsync-on-rewrite", "bool", False),
+    Param("auto-aof-rewrite-percentage", "int", 100, lo=0, hi=2 ** 31 - 1),
+    Param("auto-aof-rewrite-min-size", "memory", 64 * 1024 * 1024, lo=0, hi=2 ** 63 - 1),
+    Param("dynamic-hz", "bool", True),
+    Param("latency-tracking", "bool", True),
+    Param("shutdown-timeout", "int", 10, lo=0, hi=2 ** 31 - 1),
+    Param("sanitize-dump-payload", "enum", "no", choices=("no", "yes", "clients")),
+    Param("io-threads", "int", 1, mutable=False, lo=1, hi=128),
+    Param("cluster-enabled", "bool", False, mutable=False),
 ]
 
 
 def _parse_save(text):
-    """'3600 1 300 100' -> the same text, validated as Redis' CONFIG SET save."""
+    """'3600 1 300 100' -> the canonical text, validated as Redis 7.0's CONFIG SET save.
+
+    Words are split on single spaces (so a doubled or edge space makes an
+    empty, invalid word); each is read like strtoll, seconds >= 1 and
+    changes >= 0; the value kept is reprinted from the numbers.
+    """
     if not text:
         return ""
     words = text.split(" ")
-    if len(words) % 2 or not all(w.isdigit() for w in words):
+    if len(words) % 2:
         raise ConfigError("Invalid save parameters")
-    return " ".join(words)
+    nums = []
+    for i, w in enumerate(words):
+        m = _STRTOLL.match(w)
+        if m is None or m.end() != len(w):
+            raise ConfigError("Invalid save parameters")
+        v = max(-2 ** 63, min(2 ** 63 - 1, int(w)))
+        if v < (1 if i % 2 == 0 else 0):
+            raise ConfigError("Invalid save parameters")
+        nums.append(v)
+    return " ".join("%d %d" % (sec, _c_int(chg)) for sec, chg in zip(nums[0::2], nums[1::2]))
+
+
+# What strtoll accepts whole: optional blanks, a sign, digits.
+_STRTOLL = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+")
+
+
+def _c_int(v):
+    """The change count is a C int in Redis' save parameters."""
+    v &= 0xFFFFFFFF
+    return v - 2 ** 32 if v >= 2 ** 31 else v
+
+
+# notify-keyspace-events classes in the order Redis prints them; A is g$lshzxetd.
+_EVENT_CLASSES = "g$lshzxetdn"
+_EVENT_ALL = "g$lshzxetd"
+
+
+def _parse_events(text):
+    """Set of class letters, as Redis' keyspaceEventsStringToFlags."""
+    flags = set()
+    for c in text:
+        if c == "A":
+            flags.update(_EVENT_ALL)
+        elif c in _EVENT_CLASSES or c in "KEm":
+            flags.add(c)
+        else:
+            raise ConfigError("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+    return flags
+
+
+def _format_events(flags):
+    """Canonical text, as Redis' keyspaceEventsFlagsToString: 'A' when all classes are set."""
+    if set(_EVENT_ALL) <= flags:
+        out = "A"  # Redis prints no 'n' after 'A', though the class stays set
+    else:
+        out = "".join(c for c in _EVENT_CLASSES if c in flags)
+    return out + "".join(c for c in "KEm" if c in flags)
 
 BY_NAME = {}
 for _p in PARAMS:

@@ -99,8 +99,12 @@ class Connection(object):
             except OSError:
                 pass
 
-    def info_line(self):
-        """One CLIENT LIST / CLIENT INFO line, fields in Redis 7.0's order."""
+    def info_line(self, running=(0, 0)):
+        """One CLIENT LIST / CLIENT INFO line, fields in Redis 7.0's order.
+
+        ``running`` is (request bytes, argument bytes) of the command this
+        client is executing: Redis still holds it in qbuf and argv-mem.
+        """
         now = time.time()
         multi = -1 if self.multi is None else len(self.multi)
         # Letters in the order of Redis 7.0's getClientInfoString; self.flags
@@ -114,15 +118,15 @@ class Connection(object):
             self.flags)) or "N"
         sub = len(self.subscriptions) if self.subscriptions else 0
         psub = len(self.psubscriptions) if self.psubscriptions else 0
-        qbuf = self.reader.pending()
+        qbuf = self.reader.pending() + running[0]
         return (
             "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d "
-            "sub=%d psub=%d ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=0 "
+            "sub=%d psub=%d ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=%d "
             "multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r "
             "cmd=%s user=%s redir=-1 resp=%d" % (
                 self.id, self.addr, self.laddr, self.fd, _name(self.name),
                 int(now - self.created), int(now - self.last_interaction), flags,
-                self.db.index, sub, psub, multi, qbuf, 0, 16384, 0,
+                self.db.index, sub, psub, multi, qbuf, 0, running[1], 16384, 0,
                 20000 + qbuf, self.last_command.decode("utf-8", "replace").lower(),
                 self.user, self.proto))
 

@@ -153,3 +153,12 @@ OBJECT_IDLETIME_LFU = (
     "ERR An LFU maxmemory policy is selected, idle time not tracked. "
     "Please note that when switching between policies at runtime LRU and LFU data "
     "will take some time to adjust.")
+
+# --- server / client admin, hardening (DEBUG PROTOCOL, CLIENT UNBLOCK) ----------
+DEBUG_PROTOCOL_TYPE = (
+    "ERR Wrong protocol type name. Please use one of the following: "
+    "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false")
+RESP2_UNSUPPORTED = "ERR RESP2 is not supported by this command"
+UNBLOCK_REASON = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+# Sent to the client that CLIENT UNBLOCK ... ERROR woke (by the blocking module).
+UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"

@@ -165,7 +165,14 @@ def _memory(server):
         "maxmemory_policy:%s" % cfg.maxmemory_policy,
         "mem_fragmentation_ratio:1.00",
         "mem_fragmentation_bytes:0",
+        "mem_not_counted_for_evict:0",
+        "mem_replication_backlog:0",
+        "mem_total_replication_buffers:0",
+        "mem_clients_slaves:0",
+        "mem_cluster_links:0",
+        "mem_aof_buffer:0",
         "mem_allocator:libc",
+        "active_defrag_running:0",
         "lazyfree_pending_objects:0",
         "lazyfreed_objects:0",
     ]
@@ -176,16 +183,33 @@ def _persistence(server):
     return [
         "loading:0",
         "async_loading:0",
+        # No fork ever happens here: copy-on-write and child progress stay idle.
+        "current_cow_peak:0",
+        "current_cow_size:0",
+        "current_cow_size_age:0",
+        "current_fork_perc:0.00",
+        "current_save_keys_processed:0",
+        "current_save_keys_total:0",
         "rdb_changes_since_last_save:%d" % server.keyspace.dirty,
         "rdb_bgsave_in_progress:0",
         "rdb_last_save_time:%d" % last_save,
         "rdb_last_bgsave_status:%s" % getattr(server, "last_save_status", "ok"),
+        "rdb_last_bgsave_time_sec:-1",
+        "rdb_current_bgsave_time_sec:-1",
         "rdb_saves:%d" % getattr(server, "rdb_saves", 0),
+        "rdb_last_cow_size:0",
         "aof_enabled:%d" % (1 if server.config.appendonly else 0),
         "aof_rewrite_in_progress:0",
         "aof_rewrite_scheduled:0",
+        "aof_last_rewrite_time_sec:-1",
+        "aof_current_rewrite_time_sec:-1",
         "aof_last_bgrewrite_status:ok",
+        "aof_rewrites:0",
+        "aof_rewrites_consecutive_failures:0",
         "aof_last_write_status:ok",
+        "aof_last_cow_size:0",
+        "module_fork_in_progress:0",
+        "module_fork_last_cow_size:0",
     ]
 
 
@@ -201,6 +225,10 @@ def _stats(server):
         "total_commands_processed:%d" % sum(s.calls for s in _walk(all_specs())),
         "total_net_input_bytes:%d" % st.net_input_bytes,
         "total_net_output_bytes:%d" % st.net_output_bytes,
+        "total_net_repl_input_bytes:0",
+        "total_net_repl_output_bytes:0",
+        "instantaneous_input_repl_kbps:0.00",
+        "instantaneous_output_repl_kbps:0.00",
         "rejected_connections:%d" % st.rejected_connections,
         "sync_full:0",
         "sync_partial_ok:0",
@@ -208,12 +236,32 @@ def _stats(server):
         "expired_keys:%d" % server.keyspace.expired_keys,
         "evicted_keys:0",
         "evicted_clients:0",
+        "total_eviction_exceeded_time:0",
+        "current_eviction_exceeded_time:0",
         "keyspace_hits:%d" % st.keyspace_hits,
         "keyspace_misses:%d" % st.keyspace_misses,
         "pubsub_channels:%d" % len(channels),
         "pubsub_patterns:%d" % len(patterns),
+        "pubsubshard_channels:0",
+        "latest_fork_usec:0",
         "total_forks:0",
+        "migrate_cached_sockets:0",
+        "slave_expires_tracked_keys:0",
+        "active_defrag_hits:0",
+        "active_defrag_misses:0",
+        "active_defrag_key_hits:0",
+        "active_defrag_key_misses:0",
+        "total_active_defrag_time:0",
+        "current_active_defrag_time:0",
+        "tracking_total_keys:0",
+        "tracking_total_items:0",
+        "tracking_total_prefixes:0",
+        # Errors replied to a master or read from the AOF: neither exists here.
+        "unexpected_error_replies:0",
         "total_error_replies:%d" % st.total_error_replies,
+        "dump_payload_sanitizations:0",
+        "io_threaded_reads_processed:0",
+        "io_threaded_writes_processed:0",
     ]
 
 
@@ -231,7 +279,7 @@ def _replication(server):
         "master_repl_offset:0",
         "second_repl_offset:-1",
         "repl_backlog_active:0",
-        "repl_backlog_size:1048576",
+        "repl_backlog_size:%d" % server.config.repl_backlog_size,
         "repl_backlog_first_byte_offset:0",
         "repl_backlog_histlen:0",
     ]
@@ -260,10 +308,12 @@ def _commandstats(server):
     for spec in _walk(all_specs()):
         # CommandSpec.usec accumulates seconds (see registry.reset_stats).
         if spec.calls or spec.rejected_calls or spec.failed_calls:
+            # Redis divides its whole-microsecond total, so per-call follows usec.
+            usec = int(spec.usec * 1e6)
             out.append("cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,"
                        "failed_calls=%d" % (
-                           spec.fullname, spec.calls, int(spec.usec * 1e6),
-                           spec.usec * 1e6 / spec.calls if spec.calls else 0.0,
+                           spec.fullname, spec.calls, usec,
+                           float(usec) / spec.calls if spec.calls else 0.0,
                            spec.rejected_calls, spec.failed_calls))
     return out
 
@@ -276,8 +326,9 @@ def _walk(specs):
 
 
 def _errorstats(server):
+    # Redis keeps them in a radix tree: listed in byte order of the prefix.
     return ["errorstat_%s:count=%d" % (prefix, n)
-            for prefix, n in server.stats.errorstats.items()]
+            for prefix, n in sorted(server.stats.errorstats.items())]
 
 
 def _cluster(server):

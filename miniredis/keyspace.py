@@ -172,16 +172,23 @@ class Database(object):
         return [k for k in self.data if get(k, later) > now]
 
     def random_key(self):
-        """A random live key or None; gives up on a database made only of expired keys."""
+        """A random live key, or None only when the database holds none.
+
+        Expired keys that are drawn are expired, as Redis' dbRandomKey does;
+        after a few such misses the remaining expired keys are expired in one
+        sweep, so a database of mostly expired keys still yields a live one.
+        """
         data = self.data
-        for _ in range(100):
+        for _ in range(16):
             if not data:
                 return None
-            # Sampling a dict is O(n) in Python; fine for RANDOMKEY's use.
-            k = random.choice(list(data)) if len(data) < 64 else _sample_key(data)
+            k = _draw(data)
             if self.peek(k) is not None:
                 return k
-        return None
+        now = self.keyspace.clock()
+        for k in [k for k, when in self.expires.items() if when <= now]:
+            self._expire(k)
+        return _draw(data) if data else None
 
     # --- writing --------------------------------------------------------------
     def set(self, key, value, keepttl=False):
@@ -337,6 +344,11 @@ class Database(object):
                 expired += 1
         self._expire_iter = None if end >= len(snap) else [snap, end]
         return examined, expired
+
+
+def _draw(d):
+    """A random key of a non-empty dict (sampling a dict is O(n) in Python)."""
+    return random.choice(list(d)) if len(d) < 64 else _sample_key(d)
 
 
 def _sample_key(d):

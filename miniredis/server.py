@@ -195,18 +195,22 @@ class Server(object):
         raw_send = raw.send
         wait_readable = getattr(sock, "_wait", None)
         read_event = getattr(sock, "_read_event", None)
+        if wait_readable is None:  # not a gevent socket as we know it: let gevent wait
+            raw_recv = sock.recv
         reader = conn.reader
         dispatch = self.dispatcher.dispatch
         stats = self.stats
         _bytes, _int, _simple = bytes, int, Simple
         while not conn.closing:
+            # Clients wait for our replies before sending more, so the socket
+            # is almost never readable right after a batch: waiting first
+            # saves a failing recv (and its exception) per batch.
+            if wait_readable is not None:
+                wait_readable(read_event)
             try:
                 data = raw_recv(RECV_SIZE)
             except BlockingIOError:
-                if wait_readable is not None:
-                    wait_readable(read_event)
-                    continue
-                data = sock.recv(RECV_SIZE)
+                continue
             if not data:
                 return
             stats.net_input_bytes += len(data)

@@ -1,4 +1,4 @@
-"""CLIENT subcommands: ID, SETNAME, GETNAME, LIST, INFO, KILL, NO-EVICT, HELP.
+"""CLIENT subcommands: ID, SETNAME, GETNAME, LIST, INFO, KILL, UNBLOCK, NO-EVICT, HELP.
 
 Owns the replies of CLIENT. Reads and changes per-client state through the
 Connection's attributes (name, flags) and the server's client table; closing
@@ -8,6 +8,7 @@ SETINFO is one: it is Redis 7.2) are answered by the dispatcher.
 
 from .. import errors
 from ..errors import CommandError
+from ..protocol import string2ll
 from ..registry import container, subcommand
 from ..replies import NULL, OK, Simple, Verbatim
 from .connection import validate_client_name
@@ -32,9 +33,19 @@ def _parse_type(name):
     return t
 
 
-def _listing(conns):
+def _listing(ctx, argv, conns):
     # One line per client, each ending in a newline; verbatim text in RESP3.
-    return Verbatim("".join(c.info_line() + "\n" for c in conns).encode())
+    # The caller's own request still counts in its query buffer, as in Redis.
+    own = _running(argv)
+    return Verbatim("".join(c.info_line(own if c is ctx else (0, 0)) + "\n"
+                            for c in conns).encode())
+
+
+def _running(argv):
+    """(bytes of argv as a multibulk request, bytes of its arguments) for CLIENT LIST."""
+    data = sum(len(a) for a in argv)
+    framing = len(b"*%d\r\n" % len(argv)) + sum(len(b"$%d\r\n\r\n" % len(a)) for a in argv)
+    return framing + data, data
 
 
 @subcommand("client", "id", 2, "noscript loading stale",
@@ -68,25 +79,25 @@ def client_list(ctx, argv):
     n = len(argv)
     if n == 4 and argv[2].lower() == b"type":
         t = _parse_type(argv[3])
-        return _listing(c for c in conns if client_type(c) == t)
+        return _listing(ctx, argv, [c for c in conns if client_type(c) == t])
     if n > 3 and argv[2].lower() == b"id":
         ids = set()
         for a in argv[3:]:
-            try:
-                ids.add(int(a))
-            except ValueError:
+            cid = string2ll(a)
+            if cid is None:
                 raise CommandError(errors.INVALID_CLIENT_ID)
-        return _listing(c for c in conns if c.id in ids)
+            ids.add(cid)
+        return _listing(ctx, argv, [c for c in conns if c.id in ids])
     if n != 2:
         raise CommandError(errors.SYNTAX)
-    return _listing(conns)
+    return _listing(ctx, argv, conns)
 
 
 @subcommand("client", "info", 2, "noscript loading stale", tips=("nondeterministic_output",),
             summary="Returns information about the current client connection.", since="6.2.0",
             complexity="O(1)")
 def client_info(ctx, argv):
-    return _listing([ctx])
+    return _listing(ctx, argv, [ctx])
 
 
 @subcommand("client", "kill", -3, "admin noscript loading stale",
@@ -140,11 +151,8 @@ def _kill_filter(ctx, argv):
 
 
 def _positive_id(text):
-    try:
-        cid = int(text)
-    except ValueError:
-        cid = 0
-    if cid < 1 or cid > 2 ** 63 - 1:
+    cid = string2ll(text)  # strict, as Redis' getLongLongFromObject
+    if cid is None or cid < 1:
         raise CommandError(errors.CLIENT_ID_POSITIVE)
     return cid
 
@@ -164,6 +172,33 @@ def _kill(ctx, victims):
             ctx.closing = True
         else:
             c.kill("killed")
+
+
+# fn(target, as_error) -> True when it woke the blocked client ``target``: the
+# blocking module answers it a timeout reply, or errors.UNBLOCKED if as_error.
+UNBLOCK_HOOKS = []
+
+
+@subcommand("client", "unblock", -3, "admin noscript loading stale",
+            summary="Unblock a client blocked in a blocking command from a different connection",
+            since="5.0.0", complexity="O(log N) where N is the number of client connections")
+def client_unblock(ctx, argv):
+    if len(argv) > 4:
+        raise CommandError(errors.unknown_subcommand_or_arity(argv[1], "client"))
+    as_error = False
+    if len(argv) == 4:
+        # Redis checks the reason before the id.
+        reason = argv[3].lower()
+        if reason not in (b"timeout", b"error"):
+            raise CommandError(errors.UNBLOCK_REASON)
+        as_error = reason == b"error"
+    cid = string2ll(argv[2])
+    if cid is None:
+        raise CommandError(errors.NOT_INTEGER)
+    target = ctx.server.clients.get(cid)
+    if target is None or target.blocked is None:
+        return 0
+    return 1 if any(hook(target, as_error) for hook in UNBLOCK_HOOKS) else 0
 
 
 @subcommand("client", "no-evict", 3, "admin noscript loading stale",

@@ -6,6 +6,8 @@ parameters from :mod:`miniredis.config`; the keyspace is changed only through
 its own methods (Database.clear, Keyspace.flushall).
 """
 
+import logging
+import os
 import time
 
 import gevent
@@ -15,7 +17,10 @@ from ..config import ConfigSetFailed, ConfigUnknown
 from ..errors import CommandError
 from ..glob import match as glob_match
 from ..registry import COMMANDS, alias, all_specs, command, container, key_spec, subcommand
-from ..replies import NULL, OK, Map, Set, Simple, Verbatim
+from ..protocol import encode
+from ..replies import FALSE, NULL, OK, TRUE, BigNumber, Double, Map, Push, Raw, Set, Simple, Verbatim
+
+log = logging.getLogger("miniredis")
 
 
 # --- INFO and simple server commands -------------------------------------------------
@@ -119,8 +124,17 @@ def shutdown(ctx, argv):
 
 _DEBUG_HELP = [
     "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CHANGE-REPL-ID",
+    "    Change the replication IDs of the instance.",
+    "    Dangerous: should be used only for testing the replication subsystem.",
+    "LOG <message>",
+    "    Write <message> to the server log.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
+    "PROTOCOL <type>",
+    "    Reply with a test value of the specified type. <type> can be: string,",
+    "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+    "    true, false.",
     "SET-ACTIVE-EXPIRE <0|1>",
     "    Setting it to 0 disables expiring keys in background when they are not",
     "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -170,6 +184,15 @@ def debug(ctx, argv):
         return OK
     if sub == b"object" and n == 3:
         return _debug_object(ctx, argv[2])
+    if sub == b"protocol" and n == 3:
+        return _debug_protocol(ctx, argv[2].lower())
+    if sub == b"log" and n == 3:
+        log.warning("DEBUG LOG: %s", argv[2].decode("utf-8", "replace"))
+        return OK
+    if sub == b"change-repl-id" and n == 2:
+        # INFO replication makes the id on first use; a new one replaces it.
+        ctx.server.master_replid = os.urandom(20).hex()
+        return OK
     raise CommandError(errors.unknown_subcommand_or_arity(argv[1], "debug"))
 
 
@@ -180,6 +203,41 @@ def _debug_object(ctx, key):
         raise CommandError(errors.NO_SUCH_KEY)
     ttl = ctx.db.ttl_ms(key)
     return Simple("Value at:0x%x refcount:1 type:%s ttl_ms:%d" % (id(value), type_of(value), ttl))
+
+
+# DEBUG PROTOCOL: one test value of each reply type, as Redis 7.0 sends them.
+_PROTOCOL_VALUES = {
+    b"string": b"Hello World",
+    b"integer": 12345,
+    b"double": Double(3.141),
+    b"bignum": BigNumber(b"1234567999999999999999999999999999999"),
+    b"null": NULL,
+    b"array": [0, 1, 2],
+    b"set": Set([0, 1, 2]),
+    b"map": Map([(0, FALSE), (1, TRUE), (2, FALSE)]),
+    b"verbatim": Verbatim(b"This is a verbatim\nstring"),
+    b"true": TRUE,
+    b"false": FALSE,
+}
+
+
+def _debug_protocol(ctx, name):
+    value = _PROTOCOL_VALUES.get(name)
+    if value is not None:
+        return value
+    if name == b"attrib":
+        # RESP2 has no attributes: only the reply that follows them is sent.
+        text = b"Some real reply following the attribute"
+        if ctx.proto == 2:
+            return text
+        attr = b"|1\r\n" + encode(b"key-popularity", 3) + encode([b"key:123", 90], 3)
+        return Raw(attr + encode(text, 3))
+    if name == b"push":
+        if ctx.proto == 2:
+            raise CommandError(errors.RESP2_UNSUPPORTED)
+        return Raw(encode(Push([b"server-cpu-usage", 42]), 3) +
+                   encode(b"Some real reply following the push reply", 3))
+    raise CommandError(errors.DEBUG_PROTOCOL_TYPE)
 
 
 # --- COMMAND -----------------------------------------------------------------------------
@@ -202,7 +260,7 @@ def acl_categories(spec):
     return sorted(spec.acl_categories(), key=lambda c: _CATEGORY_RANK.get(c, len(_CATEGORY_RANK)))
 
 
-def _key_specs(spec):
+def _key_specs_of(spec):
     """Declared key specs, or one derived from the legacy (first, last, step) triple."""
     specs = spec.key_specs
     if specs is None:
@@ -211,7 +269,11 @@ def _key_specs(spec):
         last = spec.last_key - spec.first_key if spec.last_key >= 0 else spec.last_key
         specs = [key_spec("RO access" if spec.is_readonly else "RW update",
                           index=spec.first_key, lastkey=last, keystep=spec.step)]
-    return [_render_key_spec(k) for k in specs]
+    return specs
+
+
+def _key_specs(spec):
+    return [_render_key_spec(k) for k in _key_specs_of(spec)]
 
 
 def _render_key_spec(k):
@@ -351,6 +413,22 @@ def _list_filter(argv):
               complexity="O(N) where N is the number of arguments to the command")
 def command_getkeys(ctx, argv):
     args = argv[2:]
+    return [args[i] for i in _key_positions(args)[0]]
+
+
+@_command_sub("getkeysandflags", -4, summary="Extract keys and access flags given a full Redis command",
+              since="7.0.0",
+              complexity="O(N) where N is the number of arguments to the command")
+def command_getkeysandflags(ctx, argv):
+    args = argv[2:]
+    positions, spec = _key_positions(args)
+    flags = _flags_by_position(spec, len(args))
+    default = _key_specs_of(spec)[0].flags
+    return [[args[i], Set([Simple(f) for f in flags.get(i, default)])] for i in positions]
+
+
+def _key_positions(args):
+    """(key indexes, spec) of a full command, with COMMAND GETKEYS' errors."""
     spec = COMMANDS.get(args[0].decode("latin-1").lower())
     if spec is not None and spec.subcommands and len(args) > 1:
         spec = spec.subcommands.get(args[1].decode("latin-1").lower())
@@ -361,7 +439,17 @@ def command_getkeys(ctx, argv):
     keys = spec.key_positions(args)
     if not keys:
         raise CommandError(errors.NO_KEY_ARGUMENTS)
-    return [args[i] for i in keys]
+    return keys, spec
+
+
+def _flags_by_position(spec, argc):
+    """{argument index: key spec flags}; the first key spec covering an index wins."""
+    out = {}
+    for k in _key_specs_of(spec):
+        last = k.index + k.lastkey if k.lastkey >= 0 else argc + k.lastkey
+        for i in range(k.index, last + 1, k.keystep or 1):
+            out.setdefault(i, k.flags)
+    return out
 
 
 _COMMAND_HELP = [

@@ -82,6 +82,12 @@ def _stored(value):
     return value if type(value) is bytes else from_request(value)
 
 
+def _write_in_place(db, key, s):
+    """Store a string edited in place (APPEND, SETRANGE, SETBIT): TTL kept, RAW encoding."""
+    db.set(key, s, keepttl=True)
+    db.mark_raw(key)
+
+
 # --- GET / SET and their variants -----------------------------------------------------
 
 @command("get", 2, "readonly fast", keys=(1, 1, 1), group="string",
@@ -344,7 +350,7 @@ def append(ctx, argv):
         return len(extra)
     _check_length(ctx, len(s), len(extra))
     s += extra
-    db.set(key, s, keepttl=True)
+    _write_in_place(db, key, s)
     return len(s)
 
 
@@ -427,7 +433,7 @@ def setrange(ctx, argv):
     if len(s) < offset:
         s += bytes(offset - len(s))
     s = s[:offset] + value + s[offset + len(value):]
-    db.set(key, s, keepttl=True)
+    _write_in_place(db, key, s)
     return len(s)
 
 
@@ -763,7 +769,9 @@ def setbit(ctx, argv):
             buf[byte] |= mask
         else:
             buf[byte] &= ~mask & 0xFF
-        db.set(argv[1], bytes(buf), keepttl=True)
+        _write_in_place(db, argv[1], bytes(buf))
+    else:
+        db.mark_raw(argv[1])  # Redis unshares the string even then
     return previous
 
 
@@ -902,4 +910,5 @@ def bitop(ctx, argv):
         ctx.db.delete(dest)
         return 0
     ctx.db.set(dest, _bitop(op, sources, size))
+    ctx.db.mark_raw(dest)  # built in a fresh buffer, never int-encoded
     return size

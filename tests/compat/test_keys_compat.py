@@ -1,6 +1,11 @@
 """Generic key commands, differential: every line runs on miniredis and redis-server."""
 
 import random
+import time
+
+import pytest
+
+from support import RawClient, start_miniredis, start_redis
 
 
 def test_del_unlink_exists_touch_type(compat):
@@ -286,3 +291,209 @@ def test_command_info_matches_reference(compat):
     m, r = m.v[0].v, r.v[0].v
     assert m[:9] == r[:9]
     assert sorted(m[9].v, key=repr) == sorted(r[9].v, key=repr)
+
+
+# --- hardening: counters, lazy expiry, pattern limits -------------------------------
+
+def _info_fields(client, section):
+    text = client.cmd("INFO", section).v.decode()
+    return dict(line.split(":", 1) for line in text.split("\r\n") if ":" in line)
+
+
+def _counters(client):
+    f = _info_fields(client, "stats")
+    return int(f["keyspace_hits"]), int(f["keyspace_misses"]), int(f["expired_keys"])
+
+
+def _comparable(cmd, reply):
+    """The part of a reply both servers must agree on: key lists in any order."""
+    if cmd[0] == "KEYS":
+        return reply.t, sorted(reply.plain())
+    if cmd[0] == "SCAN":
+        return reply.t, sorted(reply.v[1].plain())
+    if cmd[0] == "RANDOMKEY" or cmd[:2] == ("OBJECT", "IDLETIME"):
+        return reply.t   # a random key; seconds that may tick between the two servers
+    return reply
+
+
+def _same_effect(m, r, *cmd):
+    """Run cmd on both clients; equal replies (arrays compared unordered) and counter deltas."""
+    before = _counters(m), _counters(r)
+    rm, rr = m.cmd(*cmd), r.cmd(*cmd)
+    after = _counters(m), _counters(r)
+    deltas = [tuple(b - a for a, b in zip(x, y)) for x, y in zip(before, after)]
+    assert _comparable(cmd, rm) == _comparable(cmd, rr), (cmd, rm, rr)
+    assert deltas[0] == deltas[1], "%r: hits/misses/expired miniredis %r != redis %r" % (
+        cmd, deltas[0], deltas[1])
+
+
+@pytest.mark.parametrize("cmd", [
+    ("EXISTS", "a", "nokey", "a"), ("TYPE", "a"), ("TYPE", "nokey"), ("TTL", "a"),
+    ("PTTL", "nokey"), ("EXPIRETIME", "a"), ("PEXPIRETIME", "nokey"), ("TOUCH", "a", "nokey"),
+    ("OBJECT", "ENCODING", "a"), ("OBJECT", "REFCOUNT", "nokey"), ("OBJECT", "IDLETIME", "a"),
+    ("OBJECT", "FREQ", "a"), ("OBJECT", "HELP"), ("COPY", "a", "c"), ("COPY", "nokey", "c"),
+    ("RENAME", "a", "c"), ("RENAMENX", "a", "b"), ("MOVE", "a", "1"), ("EXPIRE", "a", "100"),
+    ("PERSIST", "a"), ("DEL", "a", "nokey"), ("KEYS", "*"), ("SCAN", "0"),
+    ("SCAN", "0", "TYPE", "string"), ("SCAN", "0", "MATCH", "b", "TYPE", "hash"),
+    ("RANDOMKEY",),
+])
+def test_keyspace_hits_and_misses_counted_as_redis(compat, cmd):
+    """Counted reads (lookupKeyRead) vs uncounted ones (writes, KEYS, RANDOMKEY)."""
+    compat.same("SET", "a", "1")
+    compat.same("SET", "b", "2")
+    _same_effect(compat.m, compat.r, *cmd)
+
+
+@pytest.fixture(scope="module")
+def no_active_expiry():
+    """A miniredis and a redis-server with DEBUG enabled and active expiry off (lazy only)."""
+    mini = start_miniredis()
+    ref = start_redis("--enable-debug-command", "yes")
+    m, r = RawClient(mini.port), RawClient(ref.port)
+    for c in (m, r):
+        assert c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0").v == "OK"
+    yield m, r
+    m.close()
+    r.close()
+    mini.stop()
+    ref.stop()
+
+
+@pytest.mark.parametrize("cmd", [
+    ("EXISTS", "x", "y", "live"), ("TYPE", "x"), ("TTL", "x"), ("TOUCH", "x", "live"),
+    ("OBJECT", "ENCODING", "x"), ("RENAME", "x", "z"), ("RENAME", "live", "x"),
+    ("RENAMENX", "live", "x"), ("COPY", "x", "z"), ("COPY", "live", "x"),
+    ("COPY", "live", "x", "REPLACE"), ("MOVE", "x", "1"), ("MOVE", "live", "1"),
+    ("EXPIRE", "x", "100"), ("EXPIRE", "live", "-1"), ("PERSIST", "x"), ("DEL", "x"),
+    ("UNLINK", "x", "y"), ("KEYS", "*"), ("KEYS", "x"), ("SCAN", "0"),
+    ("SCAN", "0", "MATCH", "x"), ("SCAN", "0", "TYPE", "string"), ("SCAN", "0", "TYPE", "none"),
+    ("SCAN", "0", "MATCH", "live", "TYPE", "NONE"), ("SET", "x", "5"),
+    ("SET", "x", "5", "KEEPTTL"), ("DBSIZE",),
+])
+def test_lazy_expiry_by_each_command(no_active_expiry, cmd):
+    """Which commands remove (and count) an expired key, and what they answer meanwhile.
+
+    KEYS only skips expired keys; SCAN removes the ones it visits; a SCAN TYPE
+    filter expires a key before classifying it, so TYPE none lists it.
+    """
+    m, r = no_active_expiry
+    for c in (m, r):
+        c.cmd("FLUSHALL")
+        c.cmd("SET", "live", "1")
+        c.cmd("SET", "x", "1", "PX", "1")
+        c.cmd("SET", "y", "2", "PX", "1")
+    time.sleep(0.005)
+    _same_effect(m, r, *cmd)
+    assert m.cmd("DBSIZE") == r.cmd("DBSIZE")   # expired keys still stored count too
+    assert m.cmd("PTTL", "x").t == r.cmd("PTTL", "x").t
+
+
+def test_full_scan_removes_the_expired_keys_it_visits(no_active_expiry):
+    m, r = no_active_expiry
+    for c in (m, r):
+        c.cmd("FLUSHALL")
+        for i in range(100):
+            c.cmd("SET", "key:%d" % i, "v")
+        c.cmd("SET", "foo", "bar", "PX", "1")
+        c.cmd("SET", "gone", "x", "PX", "1")
+    time.sleep(0.005)
+    for c in (m, r):
+        for opts in ((), ("TYPE", "string")):
+            cursor, seen = b"0", set()
+            for _ in range(1000):
+                rep = c.cmd("SCAN", cursor, "COUNT", "10", *opts)
+                cursor = rep.v[0].v
+                seen.update(x.v for x in rep.v[1].v)
+                if cursor == b"0":
+                    break
+            assert len(seen) == 100 and b"foo" not in seen
+        assert _info_fields(c, "keyspace")["db0"].startswith("keys=100,expires=0")
+
+
+def test_patterns_with_too_many_stars_match_nothing(compat):
+    """Redis stops at 1000 nested stars; a star that ends the pattern does not nest."""
+    compat.same("SET", "a" * 1200, "1")
+    for n in (999, 1000, 1001, 1002):
+        compat.same("KEYS", "*a" * n)
+        compat.same("KEYS", "*a" * n + "*")
+        compat.same("KEYS", "a*" * n)
+        compat.same("KEYS", "*a" * (n - 1) + "**a*")
+    m, r = compat.both("SCAN", "0", "MATCH", "*a" * 1001, "COUNT", "100")
+    assert m.v[1].v == r.v[1].v == []
+
+
+def test_pathological_patterns_answer_quickly(compat):
+    compat.same("SET", "a" * 86, "1")
+    start = time.time()
+    compat.same("KEYS", "a*" * 33 + "b")
+    compat.same("FLUSHALL")
+    compat.same("SET", "a" * 50000, "1")
+    compat.same("KEYS", "*?" * 50000)
+    compat.same("KEYS", "?" * 50000)
+    compat.same("KEYS", "*a" * 500 + "a" * 49000)
+    assert time.time() - start < 5
+    compat.same("FLUSHALL")
+
+
+def test_swapdb_dbsize_and_unhappy_paths(compat):
+    compat.same("SELECT", "0")
+    compat.same("SET", "swapkey", "v1")
+    compat.same("SELECT", "1")
+    compat.same("DBSIZE")
+    compat.same("SWAPDB", "0", "1")
+    compat.same("DBSIZE")
+    compat.same("GET", "swapkey")
+    compat.same("SELECT", "0")
+    compat.same("DBSIZE")
+    compat.same("FLUSHDB")
+    compat.same("SELECT", "1")
+    compat.same("DBSIZE")
+    for a, b in (("44", "45"), ("0", ""), ("", "0"), ("0", " 1"), ("1", "+1")):
+        compat.same_error("SWAPDB", a, b)
+    compat.same("SWAPDB", "0", "-0")
+    compat.same("FLUSHALL")
+    compat.same("SELECT", "0")
+
+
+def test_rename_and_copy_over_volatile_or_expired_targets(compat):
+    compat.same("SET", "mykey", "a")
+    compat.same("SET", "mykey2", "b")
+    compat.same("EXPIRE", "mykey2", "100")
+    compat.same("RENAME", "mykey", "mykey2")
+    compat.same("TTL", "mykey2")   # the target's TTL is not inherited
+    compat.same("SET", "src", "s", "EX", "100")
+    compat.same("COPY", "src", "mykey2", "REPLACE")
+    m, r = compat.both("TTL", "mykey2")
+    assert m.t == r.t == ":" and 99 <= m.v <= 100 and 99 <= r.v <= 100
+    compat.same("SET", "plain", "p")
+    compat.same("COPY", "plain", "mykey2", "REPLACE")
+    compat.same("TTL", "mykey2")   # COPY does not create an expire the source lacks
+    compat.same("SET", "gone", "g", "PX", "1")
+    time.sleep(0.003)
+    compat.same("RENAME", "plain", "gone")
+    compat.same("GET", "gone")
+    compat.same("TTL", "gone")
+    compat.same("SET", "gone2", "g", "PX", "1")
+    time.sleep(0.003)
+    compat.same("SET", "gone2", "new", "KEEPTTL")
+    compat.same("TTL", "gone2")   # an expired key has no TTL left to keep
+
+
+def test_empty_and_binary_keys(compat):
+    for k in ("", "\x00", "a\x00b", "\xff\xfe", "\r\n"):
+        compat.same("SET", k, "v")
+        compat.same("EXISTS", k)
+        compat.same("TYPE", k)
+        compat.same("EXPIRE", k, "100")
+        compat.same("PERSIST", k)
+        compat.same("TTL", k)
+        compat.same("RENAME", k, k + "x")
+        compat.same("RENAMENX", k + "x", k)
+        compat.same("COPY", k, k + "y")
+        compat.same("MOVE", k + "y", "3")
+        compat.same("OBJECT", "ENCODING", k)
+    compat.same_sorted("KEYS", "*")
+    compat.same_sorted("KEYS", "a?b")
+    compat.same_sorted("KEYS", "\\\r*")
+    compat.same("DEL", "", "\x00", "a\x00b", "\xff\xfe", "\r\n")
+    compat.same("FLUSHALL")

@@ -77,6 +77,11 @@ def test_info_sections_and_field_formats(compat, selector):
     ref.pop("Latencystats", None)
     assert list(ours) == list(ref)
     for title, fields in ours.items():
+        if title in ("Errorstats", "Commandstats"):
+            # Their fields name what this server's history has seen: compare shapes only.
+            ref_shapes = {_shape(v) for v in ref[title].values()}
+            assert all(_shape(v) in ref_shapes for v in fields.values()) or not ref_shapes, title
+            continue
         for name, value in fields.items():
             if name == "miniredis_version":
                 continue

@@ -87,3 +87,12 @@ def test_random_patterns_against_reference(redis_server):
     finally:
         c.cmd("FLUSHALL")
         c.close()
+
+
+def test_nesting_limit_of_stars():
+    """More than 1000 stars followed by something match nothing, as in Redis 7.0."""
+    s = b"a" * 1200
+    assert match(b"*a" * 1000, s) and not match(b"*a" * 1001, s)
+    assert match(b"a*" * 1001, s) and not match(b"a*" * 1002, s)   # a last star does not nest
+    assert match(b"*" * 5000 + b"a", s)                             # runs collapse to one
+    assert not match(b"*?" * 50000, b"a" * 50000)

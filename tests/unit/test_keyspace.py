@@ -320,3 +320,61 @@ def test_parse_options():
         with pytest.raises(CommandError) as e:
             parse_options([b"hscan", b"k", b"0"] + args, 3, False)
         assert e.value.message == errors.SYNTAX
+
+
+# --- hardening -------------------------------------------------------------------------
+
+def test_write_over_an_expired_key_expires_it_first(ks, clock):
+    db = ks.dbs[0]
+    db.set(b"k", b"old")
+    db.set_expire(b"k", clock.ms + 5)
+    clock.ms += 5
+    ks.changes.clear()
+    db.set(b"k", b"new", keepttl=True)
+    # Counted and reported as an expiry (Redis' lookupKeyWrite), then written anew.
+    assert ks.expired_keys == 1 and ks.expirations == [(0, b"k")]
+    assert ks.changes == [(0, b"k"), (0, b"k")]
+    assert db.get(b"k") == b"new" and db.ttl_ms(b"k") == -1   # no TTL left to keep
+    db.set_expire(b"k", clock.ms + 50)
+    db.set(b"k", b"newer", keepttl=True)
+    assert db.ttl_ms(b"k") == 50 and ks.expired_keys == 1
+
+
+def test_raw_marks_follow_the_value_lifecycle(ks, clock):
+    a, b = ks.dbs[0], ks.dbs[1]
+    a.set(b"s", b"12")
+    assert not a.is_raw(b"s")
+    a.mark_raw(b"s")
+    assert a.is_raw(b"s")
+    a.set(b"s", b"13")                     # a new value is not modified in place
+    assert not a.is_raw(b"s")
+    for remove in (a.delete, a.pop):
+        a.set(b"s", b"x")
+        a.mark_raw(b"s")
+        remove(b"s")
+        a.add(b"s", b"y")
+        assert not a.is_raw(b"s")
+    a.mark_raw(b"s")
+    a.set_expire(b"s", clock.ms + 1)
+    clock.ms += 1
+    assert a.get(b"s") is None and not a.raw
+    a.set(b"t", b"x")
+    a.mark_raw(b"t")
+    ks.swap(0, 1)
+    assert b.is_raw(b"t") and not a.is_raw(b"t")
+    ks.flushall()
+    assert not b.raw
+
+
+def test_random_key_finds_the_live_key_among_many_expired(ks, clock):
+    db = ks.dbs[0]
+    for i in range(500):
+        db.set(b"dead%d" % i, b"v")
+        db.set_expire(b"dead%d" % i, clock.ms + 1)
+    db.set(b"live", b"v")
+    clock.ms += 1
+    assert db.random_key() == b"live"
+    assert list(db.data) == [b"live"] and ks.expired_keys == 500
+    db.set_expire(b"live", clock.ms + 1)
+    clock.ms += 1
+    assert db.random_key() is None and not db.data
