@@ -101,7 +101,9 @@ def parse_int(b, error=errors.NOT_INTEGER):
     if type(b) is int:
         v = b
     else:
-        if not _INT_RE.match(b):
+        # Past 20 characters no text fits in 64 bits (and Python's int() would
+        # refuse a very long one with its own error).
+        if len(b) > 20 or not _INT_RE.match(b):
             raise CommandError(error)
         v = int(b)
     if v > LLONG_MAX or v < LLONG_MIN:

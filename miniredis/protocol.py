@@ -20,6 +20,7 @@ have arrived, so nothing is allocated on the strength of a header alone.
 
 import itertools
 import os
+import re
 
 import hiredis
 
@@ -169,6 +170,8 @@ _set = set
 _list = list
 _LIST_ONLY = {list}
 _BYTES_ONLY = {bytes}
+# An aggregate header of 1000 elements or more after a line end.
+_BIG_AGGREGATE = re.compile(rb"\n[*~%>|][0-9]{4}").search
 # A request no client can send (random per process): see RequestReader._feed_fresh.
 _SENTINEL_ARGS = [b"\x00" + os.urandom(16).hex().encode()]
 _SENTINEL = b"*1\r\n$%d\r\n%b\r\n" % (len(_SENTINEL_ARGS[0]), _SENTINEL_ARGS[0])
@@ -260,7 +263,13 @@ class RequestReader(object):
         return self._feed_fresh(data)
 
     def _feed_fresh(self, data):
-        if data[0] != 42 or self.auth_required:  # not '*': inline; or auth limits apply
+        # hiredis is only given plain multibulk data whose every aggregate
+        # header announces fewer than 1000 elements: it allocates the list an
+        # array header announces before the elements arrive, and freeing an
+        # unfinished "*3000000000" takes seconds. Inline commands, the
+        # unauthenticated limits and large counts are the Python parser's.
+        if (data[0] != 42 or self.auth_required or data.find(b"\r", 0, 5) < 0
+                or _BIG_AGGREGATE(data) is not None):
             return self._slow(data)
         hr = self._hr
         hr.feed(data)
@@ -641,8 +650,12 @@ def encode_request(args):
     return b"".join(out)
 
 
-def reply_reader(reply_error_class, protocol_error_class=None):
-    """A hiredis reader for replies: errors come back as instances of ``reply_error_class``."""
-    if protocol_error_class is None:
-        return hiredis.Reader(replyError=reply_error_class)
-    return hiredis.Reader(replyError=reply_error_class, protocolError=protocol_error_class)
+def reply_reader(reply_error_class, protocol_error_class, not_enough_data):
+    """A hiredis reader for replies.
+
+    Errors come back as instances of ``reply_error_class``; ``gets()``
+    returns ``not_enough_data`` while a reply is incomplete (hiredis'
+    default, False, is also RESP3's boolean false).
+    """
+    return hiredis.Reader(replyError=reply_error_class, protocolError=protocol_error_class,
+                          notEnoughData=not_enough_data)

@@ -82,36 +82,32 @@ class Client(CoreCommands):
             raise reply
         return reply if parse is None else parse(reply)
 
-    def execute_command(self, *args):
-        """Any command: arguments sent as bulk strings, the reply as read (errors raised)."""
-        if not args:
-            raise DataError("execute_command needs a command name")
-        return self._command([arg(a) for a in args])
-
     def pipeline(self, transaction=False):
         """A Pipeline sharing this client's pool (transaction=True is not supported yet)."""
         return Pipeline(self, transaction)
 
     # --- commands that change the whole client's session ----------------------------
+    def _session_command(self, argv, **new_settings):
+        reply = self.connection_pool.execute([argv], new_settings=new_settings)[0]
+        if isinstance(reply, ResponseError):
+            raise reply
+        return True
+
     def select(self, index):
         """SELECT for every connection of this client, from now on."""
-        result = CoreCommands.select(self, index)
-        self.connection_pool.update_settings(db=int(index))
-        return result
+        return self._session_command([b"SELECT", arg(index)], db=int(index))
 
     def client_setname(self, name):
         """CLIENT SETNAME for every connection of this client (new ones get it in HELLO)."""
-        result = CoreCommands.client_setname(self, name)
-        self.connection_pool.update_settings(name=name or None)
-        return result
+        return self._session_command([b"CLIENT", b"SETNAME", arg(name)], name=name or None)
 
     def auth(self, password, username=None):
         """AUTH; the credentials are then used for every connection this client opens."""
-        result = CoreCommands.auth(self, password, username)
-        self.connection_pool.update_settings(username=username, password=password)
-        return result
+        argv = [b"AUTH"] + ([arg(username)] if username is not None else []) + [arg(password)]
+        return self._session_command(argv, username=username, password=password)
 
     def hello(self, protover=None, username=None, password=None, setname=None):
+        """HELLO; credentials and name given here are kept for the client's next connections."""
         result = CoreCommands.hello(self, protover, username, password, setname)
         if password is not None:
             self.connection_pool.update_settings(username=username, password=password)
@@ -168,11 +164,6 @@ class Pipeline(CoreCommands):
     def _command(self, argv, parse=None):
         self._stack.append((argv, parse))
         return self
-
-    def execute_command(self, *args):
-        if not args:
-            raise DataError("execute_command needs a command name")
-        return self._command([arg(a) for a in args])
 
     def execute(self, raise_on_error=True):
         """Send the queued commands; return their results in order.

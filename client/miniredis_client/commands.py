@@ -42,6 +42,14 @@ def _one_of(**flags):
     return on
 
 
+class GenericCommands(object):
+    def execute_command(self, *args):
+        """Any command: arguments sent as bulk strings, the reply as read (errors raised)."""
+        if not args:
+            raise DataError("execute_command needs a command name")
+        return self._command([arg(a) for a in args])
+
+
 class ConnectionCommands(object):
     def ping(self, message=None):
         """PING: True for PONG, or the message echoed back."""
@@ -449,5 +457,6 @@ def value_arg(cmds, v):
     return value(v, cmds.protocol)
 
 
-class CoreCommands(ConnectionCommands, ServerCommands, KeyCommands, StringCommands):
+class CoreCommands(GenericCommands, ConnectionCommands, ServerCommands, KeyCommands,
+                   StringCommands):
     """Every command method; subclasses provide ``protocol`` and ``_command``."""

@@ -23,14 +23,26 @@ import socket
 import threading
 import time
 
+
 from miniredis import protocol
 
 from .exceptions import (
-    ConnectionError, DataError, InvalidResponse, ResponseError, TimeoutError,
+    AuthenticationError, ConnectionError, DataError, InvalidResponse, ResponseError, TimeoutError,
     error_from_reply,
 )
 
 RECV_SIZE = 64 * 1024
+
+# What the reader returns while a reply is incomplete. hiredis' default is
+# False, which RESP3 also uses for the boolean reply "#f": a sentinel of our
+# own keeps them apart.
+_NOT_READY = object()
+
+
+def _reply_reader():
+    """The server codec's reply reader, with the _NOT_READY sentinel."""
+    return protocol.reply_reader(ResponseError, InvalidResponse, _NOT_READY)
+
 
 # Commands after which a connection no longer matches the pool's settings.
 _SESSION_COMMANDS = frozenset((b"SELECT", b"HELLO", b"RESET", b"AUTH", b"QUIT"))
@@ -66,7 +78,7 @@ class Connection(object):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.settimeout(pool.socket_timeout)
         self.sock = sock
-        self.reader = protocol.reply_reader(ResponseError, InvalidResponse)
+        self.reader = _reply_reader()
         if pool.decode_responses:
             self.reader.set_encoding("utf-8")
         try:
@@ -85,11 +97,18 @@ class Connection(object):
         requests = [hello]
         if db:
             requests.append([b"SELECT", b"%d" % db])
+        unauthenticated = False
         for reply in self.call(requests):
-            if isinstance(reply, ResponseError):
+            if isinstance(reply, AuthenticationError) and password is None:
+                # Not fatal: the connection stays up unauthenticated (and in
+                # RESP2), so commands answer NOAUTH and AUTH can be sent
+                # through it. Marked dirty, it is set up again, with whatever
+                # credentials the pool has by then, before its next use.
+                unauthenticated = True
+            elif isinstance(reply, ResponseError):
                 raise reply
         self.settings = settings
-        self.dirty = False
+        self.dirty = unauthenticated
 
     def disconnect(self):
         sock = self.sock
@@ -122,7 +141,11 @@ class Connection(object):
         return True
 
     def prepare(self):
-        """Make the connection usable; True when an existing socket was kept (it may still be stale)."""
+        """Make the connection usable. True when an existing socket was kept.
+
+        A kept socket passed the idle check but may still turn out dead
+        (closed just after it): only then may idempotent requests be re-sent.
+        """
         if self.sock is not None and (
                 self.dirty or self.settings is not self.pool.settings or self.is_stale()):
             self.disconnect()
@@ -176,7 +199,7 @@ class Connection(object):
         reader = self.reader
         while True:
             reply = reader.gets()
-            if reply is not False:
+            if reply is not _NOT_READY:
                 return reply
             data = self.sock.recv(RECV_SIZE)
             if not data:
@@ -219,12 +242,13 @@ class ConnectionPool(object):
     # --- session settings --------------------------------------------------------
     def update_settings(self, **changes):
         """Replace some of db / name / username / password; connections catch up lazily."""
-        db, name, username, password = self.settings
-        db = changes.get("db", db)
-        name = _opt_bytes(changes.get("name", name))
-        username = _opt_bytes(changes.get("username", username))
-        password = _opt_bytes(changes.get("password", password))
-        self.settings = (db, name, username, password)
+        with self._cond:
+            db, name, username, password = self.settings
+            db = changes.get("db", db)
+            name = _opt_bytes(changes.get("name", name))
+            username = _opt_bytes(changes.get("username", username))
+            password = _opt_bytes(changes.get("password", password))
+            self.settings = (db, name, username, password)
 
     # --- lending ------------------------------------------------------------------
     def get_connection(self):
@@ -276,25 +300,34 @@ class ConnectionPool(object):
             conn.disconnect()
 
     # --- running requests ------------------------------------------------------------
-    def execute(self, requests, retry=False):
+    def execute(self, requests, retry=False, new_settings=None):
         """Send requests in one write on a lent connection; replies in order (errors in place).
 
         ``retry``: the requests are idempotent, so if a kept connection turns
         out dead (the server closed it while it sat idle) they are sent once
-        more on a fresh one.
+        more on a fresh one. ``new_settings``: the (single) request changes
+        the session (SELECT, CLIENT SETNAME, AUTH through the client); when it
+        succeeds the pool adopts the change, and this connection, already in
+        the new state, is kept as it is.
         """
+        session = any(alters_session(argv) for argv in requests)
         conn = self.get_connection()
         try:
             kept = conn.prepare()
             try:
-                return conn.call(requests)
+                replies = conn.call(requests)
             except ConnectionError:
                 if not (kept and retry):
                     raise
                 conn.prepare()
-                return conn.call(requests)
+                replies = conn.call(requests)
+            if new_settings is not None and not isinstance(replies[-1], ResponseError):
+                self.update_settings(**new_settings)
+                conn.settings = self.settings
+                session = False
+            return replies
         finally:
-            if any(alters_session(argv) for argv in requests):
+            if session:
                 conn.dirty = True
             self.release(conn)
 

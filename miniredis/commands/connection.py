@@ -12,6 +12,7 @@ RESET_REPLY = Simple("RESET")
 
 
 @command("ping", -1, "fast", group="connection",
+         tips=("request_policy:all_shards", "response_policy:all_succeeded"),
          summary="Ping the server", since="1.0.0", complexity="O(1)")
 def ping(ctx, argv):
     if len(argv) > 2:
@@ -48,7 +49,8 @@ def check_password(server, user, password):
 
 
 @command("auth", -2, "noscript loading stale fast no_auth allow_busy", group="connection",
-         summary="Authenticate to the server", since="1.0.0", complexity="O(N)")
+         summary="Authenticate to the server", since="1.0.0",
+         complexity="O(N) where N is the number of passwords defined for the user")
 def auth(ctx, argv):
     if len(argv) > 3:
         raise CommandError(errors.SYNTAX)

@@ -21,7 +21,7 @@ from fractions import Fraction
 from .. import errors
 from ..errors import CommandError
 from ..registry import command, key_spec
-from ..replies import OK, NULL, Map
+from ..replies import OK, NULL, Map, Set, Simple
 from ..datatypes import (
     TypedValue, from_request, to_reply, parse_int, as_bytes,
     FLOAT_DEC_RE, FLOAT_HEX_RE, FLOAT_INF_RE,
@@ -34,6 +34,70 @@ _STORED = (bytes, int, float, TypedValue)
 def _ks(flags, **kw):
     """The key_specs list of a one-key-range command."""
     return [key_spec(flags, **kw)]
+
+
+# --- COMMAND DOCS argument trees, in reply form ------------------------------------------
+
+def _arg(name, kind, token=None, key=None, since=None, flag=None, args=None):
+    """One argument map of COMMAND DOCS, its fields in Redis' order."""
+    pairs = [(b"name", name.encode()), (b"type", kind.encode())]
+    if key is not None:
+        pairs.append((b"key_spec_index", key))
+    if token:
+        pairs.append((b"token", token.encode()))
+    if since:
+        pairs.append((b"since", since.encode()))
+    if flag:
+        pairs.append((b"flags", Set([Simple(flag)])))
+    if args is not None:
+        pairs.append((b"arguments", args))
+    return Map(pairs)
+
+
+def _args(*names):
+    """The argument list of a command taking a key then plain arguments ("name:type")."""
+    out = [_arg("key", "key", key=0)]
+    for spec in names:
+        name, kind = spec.split(":")
+        out.append(_arg(name, kind))
+    return out
+
+
+def _expiration(last, ex_since=None, exat_since=None):
+    """The EX/PX/EXAT/PXAT choice of SET and GETEX, closed by KEEPTTL or PERSIST."""
+    return _arg("expiration", "oneof", flag="optional", args=[
+        _arg("seconds", "integer", token="EX", since=ex_since),
+        _arg("milliseconds", "integer", token="PX", since=ex_since),
+        _arg("unix-time-seconds", "unix-time", token="EXAT", since=exat_since),
+        _arg("unix-time-milliseconds", "unix-time", token="PXAT", since=exat_since),
+        last])
+
+
+def _index_unit():
+    return _arg("index_unit", "oneof", since="7.0.0", flag="optional", args=[
+        _arg("byte", "pure-token", token="BYTE"), _arg("bit", "pure-token", token="BIT")])
+
+
+_SET_ARGS = _args("value:string") + [
+    _arg("condition", "oneof", since="2.6.12", flag="optional", args=[
+        _arg("nx", "pure-token", token="NX"), _arg("xx", "pure-token", token="XX")]),
+    _arg("get", "pure-token", token="GET", since="6.2.0", flag="optional"),
+    _expiration(_arg("keepttl", "pure-token", token="KEEPTTL", since="6.0.0"), "2.6.12", "6.2.0")]
+_GETEX_ARGS = _args() + [_expiration(_arg("persist", "pure-token", token="PERSIST"))]
+_KEY_VALUE_PAIRS = [_arg("key_value", "block", flag="multiple", args=_args("value:string"))]
+_LCS_ARGS = [
+    _arg("key1", "key", key=0), _arg("key2", "key", key=0),
+    _arg("len", "pure-token", token="LEN", flag="optional"),
+    _arg("idx", "pure-token", token="IDX", flag="optional"),
+    _arg("len", "integer", token="MINMATCHLEN", flag="optional"),
+    _arg("withmatchlen", "pure-token", token="WITHMATCHLEN", flag="optional")]
+_BITCOUNT_ARGS = _args() + [_arg("index", "block", flag="optional", args=[
+    _arg("start", "integer"), _arg("end", "integer"), _index_unit()])]
+_BITPOS_ARGS = _args("bit:integer") + [_arg("index", "block", flag="optional", args=[
+    _arg("start", "integer"),
+    _arg("end_index", "block", flag="optional", args=[_arg("end", "integer"), _index_unit()])])]
+_BITOP_ARGS = [_arg("operation", "string"), _arg("destkey", "key", key=0),
+               _arg("key", "key", key=1, flag="multiple")]
 
 
 # --- lookups (the one place that type-checks) ---------------------------------------
@@ -92,6 +156,7 @@ def _write_in_place(db, key, s):
 
 @command("get", 2, "readonly fast", keys=(1, 1, 1), group="string",
          summary="Get the value of a key", since="1.0.0", complexity="O(1)",
+         arguments=_args(),
          key_specs=_ks("RO access"))
 def get(ctx, argv):
     v = ctx.db.get(argv[1])
@@ -181,6 +246,7 @@ def _expire_ms(ctx, cmdname, flag, text):
 
 @command("set", -3, "write denyoom", keys=(1, 1, 1), group="string", typed=(2, 0),
          summary="Set the string value of a key", since="1.0.0", complexity="O(1)",
+         arguments=_SET_ARGS,
          key_specs=_ks("RW access update variable_flags",
                        notes="RW and ACCESS due to the optional `GET` argument"))
 def set_(ctx, argv):
@@ -211,6 +277,7 @@ def set_(ctx, argv):
 @command("setnx", 3, "write denyoom fast", keys=(1, 1, 1), group="string", typed=(2, 0),
          summary="Set the value of a key, only if the key does not exist", since="1.0.0",
          complexity="O(1)",
+         arguments=_args("value:string"),
          key_specs=_ks("OW insert"))
 def setnx(ctx, argv):
     db = ctx.db
@@ -229,6 +296,7 @@ def _set_with_expire(ctx, argv, cmdname, unit):
 
 @command("setex", 4, "write denyoom", keys=(1, 1, 1), group="string", typed=(3, 0),
          summary="Set the value and expiration of a key", since="2.0.0", complexity="O(1)",
+         arguments=_args("seconds:integer", "value:string"),
          key_specs=_ks("OW update"))
 def setex(ctx, argv):
     return _set_with_expire(ctx, argv, "setex", 1000)
@@ -237,6 +305,7 @@ def setex(ctx, argv):
 @command("psetex", 4, "write denyoom", keys=(1, 1, 1), group="string", typed=(3, 0),
          summary="Set the value and expiration in milliseconds of a key", since="2.6.0",
          complexity="O(1)",
+         arguments=_args("milliseconds:integer", "value:string"),
          key_specs=_ks("OW update"))
 def psetex(ctx, argv):
     return _set_with_expire(ctx, argv, "psetex", 1)
@@ -245,6 +314,7 @@ def psetex(ctx, argv):
 @command("getset", 3, "write denyoom fast", keys=(1, 1, 1), group="string", typed=(2, 0),
          summary="Set the string value of a key and return its old value", since="1.0.0",
          complexity="O(1)", doc_flags=("deprecated",),
+         arguments=_args("value:string"),
          key_specs=_ks("RW access update"))
 def getset(ctx, argv):
     old = read_value(ctx, argv[1])
@@ -254,6 +324,7 @@ def getset(ctx, argv):
 
 @command("getdel", 2, "write fast", keys=(1, 1, 1), group="string",
          summary="Get the value of a key and delete the key", since="6.2.0", complexity="O(1)",
+         arguments=_args(),
          key_specs=_ks("RW access delete"))
 def getdel(ctx, argv):
     v = read_value(ctx, argv[1])
@@ -266,6 +337,7 @@ def getdel(ctx, argv):
 @command("getex", -2, "write fast", keys=(1, 1, 1), group="string",
          summary="Get the value of a key and optionally set its expiration", since="6.2.0",
          complexity="O(1)",
+         arguments=_GETEX_ARGS,
          key_specs=_ks("RW access update", notes="RW and UPDATE because it changes the TTL"))
 def getex(ctx, argv):
     flags, expire, text = _parse_options(argv, 2, _GETEX_OPTIONS)
@@ -286,6 +358,7 @@ def getex(ctx, argv):
          summary="Get the values of all the given keys", since="1.0.0",
          complexity="O(N) where N is the number of keys to retrieve.",
          tips=("request_policy:multi_shard",),
+         arguments=[_arg("key", "key", key=0, flag="multiple")],
          key_specs=_ks("RO access", lastkey=-1))
 def mget(ctx, argv):
     out = []
@@ -309,6 +382,7 @@ def _pairs(argv, name):
          summary="Set multiple keys to multiple values", since="1.0.1",
          complexity="O(N) where N is the number of keys to set.",
          tips=("request_policy:multi_shard", "response_policy:all_succeeded"),
+         arguments=_KEY_VALUE_PAIRS,
          key_specs=_ks("OW update", lastkey=-1, keystep=2))
 def mset(ctx, argv):
     db = ctx.db
@@ -321,6 +395,7 @@ def mset(ctx, argv):
          summary="Set multiple keys to multiple values, only if none of the keys exist",
          since="1.0.1", complexity="O(N) where N is the number of keys to set.",
          tips=("request_policy:multi_shard", "response_policy:agg_min"),
+         arguments=_KEY_VALUE_PAIRS,
          key_specs=_ks("OW insert", lastkey=-1, keystep=2))
 def msetnx(ctx, argv):
     db = ctx.db
@@ -340,6 +415,7 @@ def msetnx(ctx, argv):
                     "value is small and the already present value is of any size, since the "
                     "dynamic string library used by Redis will double the free space "
                     "available on every reallocation.",
+         arguments=_args("value:string"),
          key_specs=_ks("RW insert"))
 def append(ctx, argv):
     key, extra = argv[1], argv[2]
@@ -357,6 +433,7 @@ def append(ctx, argv):
 @command("strlen", 2, "readonly fast", keys=(1, 1, 1), group="string",
          summary="Get the length of the value stored in a key", since="2.2.0",
          complexity="O(1)",
+         arguments=_args(),
          key_specs=_ks("RO"))
 def strlen(ctx, argv):
     s = read_string(ctx, argv[1])
@@ -397,6 +474,7 @@ _RANGE_COMPLEXITY = (
 @command("getrange", 4, "readonly", keys=(1, 1, 1), group="string",
          summary="Get a substring of the string stored at a key", since="2.4.0",
          complexity=_RANGE_COMPLEXITY,
+         arguments=_args("start:integer", "end:integer"),
          key_specs=_ks("RO access"))
 def getrange(ctx, argv):
     return _getrange(ctx, argv)
@@ -405,6 +483,7 @@ def getrange(ctx, argv):
 @command("substr", 4, "readonly", keys=(1, 1, 1), group="string",
          summary="Get a substring of the string stored at a key", since="1.0.0",
          complexity=_RANGE_COMPLEXITY, doc_flags=("deprecated",),
+         arguments=_args("start:integer", "end:integer"),
          key_specs=_ks("RO access"))
 def substr(ctx, argv):
     return _getrange(ctx, argv)
@@ -417,6 +496,7 @@ def substr(ctx, argv):
                     "Usually, this string is very small so the amortized complexity is O(1). "
                     "Otherwise, complexity is O(M) with M being the length of the value "
                     "argument.",
+         arguments=_args("offset:integer", "value:string"),
          key_specs=_ks("RW update"))
 def setrange(ctx, argv):
     key, value = argv[1], argv[3]
@@ -454,6 +534,7 @@ def _incr(ctx, key, delta):
 @command("incr", 2, "write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Increment the integer value of a key by one", since="1.0.0",
          complexity="O(1)",
+         arguments=_args(),
          key_specs=_ks("RW access update"))
 def incr(ctx, argv):
     return _incr(ctx, argv[1], 1)
@@ -462,6 +543,7 @@ def incr(ctx, argv):
 @command("decr", 2, "write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Decrement the integer value of a key by one", since="1.0.0",
          complexity="O(1)",
+         arguments=_args(),
          key_specs=_ks("RW access update"))
 def decr(ctx, argv):
     return _incr(ctx, argv[1], -1)
@@ -470,6 +552,7 @@ def decr(ctx, argv):
 @command("incrby", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Increment the integer value of a key by the given amount", since="1.0.0",
          complexity="O(1)",
+         arguments=_args("increment:integer"),
          key_specs=_ks("RW access update"))
 def incrby(ctx, argv):
     return _incr(ctx, argv[1], parse_int(argv[2]))
@@ -478,6 +561,7 @@ def incrby(ctx, argv):
 @command("decrby", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Decrement the integer value of a key by the given number", since="1.0.0",
          complexity="O(1)",
+         arguments=_args("decrement:integer"),
          key_specs=_ks("RW access update"))
 def decrby(ctx, argv):
     delta = parse_int(argv[2])
@@ -537,9 +621,10 @@ def _exponent(exp):
         return 0
     # Past nine digits any exponent is out of a long double's range; cap it so
     # that a hostile "1e999999999999" costs nothing.
-    if len(exp.lstrip(b"+-").lstrip(b"0")) > 9:
+    digits = exp.lstrip(b"+-").lstrip(b"0") or b"0"
+    if len(digits) > 9:
         return -10 ** 10 if exp[:1] == b"-" else 10 ** 10
-    return int(exp)
+    return -int(digits) if exp[:1] == b"-" else int(digits)
 
 
 def _ld_parse(text):
@@ -603,6 +688,7 @@ def _ld_format(x):
 @command("incrbyfloat", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
          summary="Increment the float value of a key by the given amount", since="2.6.0",
          complexity="O(1)",
+         arguments=_args("increment:double"),
          key_specs=_ks("RW access update"))
 def incrbyfloat(ctx, argv):
     key = argv[1]
@@ -714,6 +800,7 @@ def _lcs_operand(v):
 @command("lcs", -3, "readonly", keys=(1, 2, 1), group="string",
          summary="Find longest common substring", since="7.0.0",
          complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively",
+         arguments=_LCS_ARGS,
          key_specs=_ks("RO access", lastkey=1))
 def lcs(ctx, argv):
     # Both keys are looked up (and counted) before either is type-checked.
@@ -747,6 +834,7 @@ def _bit_offset(ctx, text):
 @command("setbit", 4, "write denyoom", keys=(1, 1, 1), group="bitmap",
          summary="Sets or clears the bit at offset in the string value stored at key",
          since="2.2.0", complexity="O(1)",
+         arguments=_args("offset:integer", "value:integer"),
          key_specs=_ks("RW access update"))
 def setbit(ctx, argv):
     offset = _bit_offset(ctx, argv[2])
@@ -778,6 +866,7 @@ def setbit(ctx, argv):
 @command("getbit", 3, "readonly fast", keys=(1, 1, 1), group="bitmap",
          summary="Returns the bit value at offset in the string value stored at key",
          since="2.2.0", complexity="O(1)",
+         arguments=_args("offset:integer"),
          key_specs=_ks("RO access"))
 def getbit(ctx, argv):
     offset = _bit_offset(ctx, argv[2])
@@ -812,6 +901,7 @@ def _bit_span(start, end, isbit):
 
 @command("bitcount", -2, "readonly", keys=(1, 1, 1), group="bitmap",
          summary="Count set bits in a string", since="2.6.0", complexity="O(N)",
+         arguments=_BITCOUNT_ARGS,
          key_specs=_ks("RO access"))
 def bitcount(ctx, argv):
     # Redis 7.0 looks the key up first: a missing key answers 0 whatever the arguments.
@@ -824,9 +914,10 @@ def bitcount(ctx, argv):
     elif n in (4, 5):
         start = parse_int(argv[2])
         end = parse_int(argv[3])
-        isbit = n == 5 and _unit_is_bit(argv[4])
+        # Redis answers an empty negative range before it reads the unit.
         if start < 0 and end < 0 and start > end:
             return 0
+        isbit = n == 5 and _unit_is_bit(argv[4])
         start, end = _clamp(start, end, len(s) * 8 if isbit else len(s))
     else:
         raise CommandError(errors.SYNTAX)
@@ -838,6 +929,7 @@ def bitcount(ctx, argv):
 
 @command("bitpos", -3, "readonly", keys=(1, 1, 1), group="bitmap",
          summary="Find first bit set or clear in a string", since="2.8.7", complexity="O(N)",
+         arguments=_BITPOS_ARGS,
          key_specs=_ks("RO access"))
 def bitpos(ctx, argv):
     bit = parse_int(argv[2])
@@ -895,6 +987,7 @@ def _bitop(op, sources, size):
 @command("bitop", -4, "write denyoom", keys=(2, -1, 1), group="bitmap",
          summary="Perform bitwise operations between strings", since="2.6.0",
          complexity="O(N)",
+         arguments=_BITOP_ARGS,
          key_specs=_ks("OW update", index=2) + _ks("RO access", index=3, lastkey=-1))
 def bitop(ctx, argv):
     op = argv[1].lower()

@@ -2,6 +2,7 @@
 CONFIG, COMMAND, CLIENT (behaviour the differential tests cannot compare)."""
 
 import os
+import re
 import time
 
 import subprocess
@@ -196,3 +197,19 @@ def test_shutdown_closes_without_reply(tmp_path):
     finally:
         c.close()
         srv.stop()
+
+
+def test_errorstats_order_and_usec_per_call(r):
+    r.cmd("CONFIG", "RESETSTAT")
+    r.cmd("SET", "errorstats-k", "v")
+    r.cmd("DEL", "errorstats-k")  # other files share this server's data
+    r.cmd("HELLO", "9")          # NOPROTO
+    r.cmd("GET")                 # ERR
+    r.cmd("AUTH", "nobody", "x")  # WRONGPASS
+    f = info_fields(r.cmd("INFO", "errorstats", "commandstats"))
+    text = r.cmd("INFO", "errorstats").v.decode()
+    assert [l.split(":")[0] for l in text.split("\r\n") if l.startswith("errorstat_")] == [
+        "errorstat_ERR", "errorstat_NOPROTO", "errorstat_WRONGPASS"]
+    calls, usec, per_call = re.match(r"calls=(\d+),usec=(\d+),usec_per_call=([\d.]+),",
+                                     f["cmdstat_set"]).groups()
+    assert per_call == "%.2f" % (int(usec) / int(calls))

@@ -309,3 +309,43 @@ def test_long_double_rounding():
     assert strings._ld_format(strings._ld_round(
         strings._ld_parse(b"0.1") + strings._ld_parse(b"0.2"))) == b"0.3"
     assert strings._ld_format(Fraction(-1, 10 ** 20)) == b"0"
+
+
+def test_parse_float_follows_strtod():
+    from miniredis.datatypes import parse_float
+    from miniredis.errors import CommandError
+    accepted = {b"1": 1.0, b".5": 0.5, b"5.": 5.0, b"-1e3": -1000.0, b"0x10": 16.0,
+                b"0X1p3": 8.0, b"-0x1.8p1": -3.0, b"0x.8": 0.5, b"inf": float("inf"),
+                b"-Infinity": float("-inf"), b"0e-400": 0.0, b"0x0p99999": 0.0,
+                b"0x1p-1074": 5e-324, b"1e-310": 1e-310}
+    for text, value in accepted.items():
+        assert parse_float(text) == value, text
+    # Out of range (strtod's ERANGE), nan, spaces and partial parses are refused.
+    for text in (b"", b".", b"e5", b"1e", b"0x", b"0x.", b"0xp1", b"0x1p", b"nan", b"-nan",
+                 b"1e309", b"1e-400", b"0x1p1024", b"0x1p-1080", b" 1", b"1 ", b"1_0",
+                 b"infinit", b"0x1p99999999999999999999"):
+        with pytest.raises(CommandError):
+            parse_float(text)
+
+
+def test_parse_int_is_strict_and_bounded():
+    from miniredis.datatypes import parse_int
+    from miniredis.errors import CommandError
+    assert parse_int(b"-9223372036854775808") == -2 ** 63
+    assert parse_int(b"9223372036854775807") == 2 ** 63 - 1
+    for text in (b"9223372036854775808", b"-0", b"+1", b"01", b"", b"1 ", b"9" * 5000):
+        with pytest.raises(CommandError):
+            parse_int(text)
+
+
+def test_long_double_hex_parsing():
+    from miniredis.errors import CommandError
+    assert strings._ld_parse(b"0x1.8p1") == 3
+    assert strings._ld_parse(b"-0x.8") == Fraction(-1, 2)
+    # A 65-bit mantissa rounds to 64 bits, ties to even.
+    assert strings._ld_parse(b"0x1.0000000000000001p0") == 1
+    assert strings._ld_parse(b"0x1.0000000000000003p0") == 1 + Fraction(1, 2 ** 62)
+    assert strings._ld_parse(b"0x1p-16445") == Fraction(1, 2 ** 16445)
+    for text in (b"0x1p16384", b"0x1p-16446", b"0x", b"0x1p"):
+        with pytest.raises(CommandError):
+            strings._ld_parse(text)

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from support import RawClient
+from support import RawClient, start_miniredis
 
 PAYLOADS = [
     b"PING\r\n",
@@ -93,3 +93,62 @@ def test_split_request_across_reads(mini_server, redis_server):
         assert c.read().v == "OK"
         assert c.read().v == b"value"
         c.close()
+
+
+# Cases from Redis' own protocol tests, same byte-for-byte comparison.
+REDIS_SUITE_PAYLOADS = [
+    b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\nfooz\r\n",
+    b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$-10\r\n",
+    b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$2000000000\r\n",
+    b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$blabla\r\n",
+    b"*1\r\nfoo\r\n",
+    b"*20000000\r\n",
+    b"*-10\r\nPING\r\n",
+    b"PING x y z\r\n",
+    b'set """test-key""" test-value\r\n',
+    b'set "test-key" """test-value"""\r\n',
+    b"PING\rPING\r\n",
+    b"*1\r\n$4\r\nPING\n\n",
+    b"*1\n$4\r\nPING\r\n",
+    b"*1\r\n$4\nPING\r\n",
+    b"*1 \r\n$4\r\nPING\r\n",
+    b"*+1\r\n$4\r\nPING\r\n",
+    b"*2\r\n$4\r\nECHO\r\n$0\r\n\r\n",
+    b"*2\r\n$4\r\nECHO\r\n$-0\r\n\r\n",
+    b"ECHO 'it''s'\r\n",
+    b"ECHO a\x0bb\r\n",
+    b"HELLO 9\r\nHELLO x\r\nPING\r\n",
+]
+
+
+@pytest.mark.parametrize("payload", REDIS_SUITE_PAYLOADS, ids=lambda p: repr(p[:30]))
+def test_redis_suite_payload_same_as_redis(mini_server, redis_server, payload):
+    test_raw_payload_same_as_redis(mini_server, redis_server, payload)
+
+
+@pytest.mark.parametrize("seq", [b"\x00", b"*\x00", b"$\x00"])
+def test_protocol_desync_closes_with_protocol_error(mini_server, redis_server, seq):
+    """Garbage that never forms a request ends in a protocol error, not a growing buffer."""
+    chunk = b"payload" * 150  # never a line end: the request can only grow
+    for port in (mini_server.port, redis_server.port):
+        c = RawClient(port)
+        c.send_raw(seq)
+        try:
+            for _ in range(100):  # bounded: Redis gives up after 64 KiB without a line end
+                c.send_raw(chunk)
+        except OSError:
+            pass
+        data, closed = c.read_until_closed(2.0)
+        assert b"Protocol error" in data and closed, (port, data)
+        c.close()
+
+
+def test_out_of_range_multibulk_length(redis_server, tmp_path):
+    """'*3000000000' is refused at once (own server: a failure here must not hang the others)."""
+    srv = start_miniredis(cwd=str(tmp_path))
+    try:
+        for port in (srv.port, redis_server.port):
+            assert _exchange(port, b"*3000000000\r\n") == (
+                b"-ERR Protocol error: invalid multibulk length\r\n", True)
+    finally:
+        srv.stop()

@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from support import RawClient, start_redis
+
 # Parameters whose value depends on how each server was started, not on defaults.
 ENV_PARAMS = {"bind", "port", "dir", "save", "appendonly", "daemonize", "pidfile", "logfile",
               "supervised", "enable-debug-command", "requirepass", "protected-mode"}
@@ -228,3 +230,122 @@ def test_client_replies(compat):
 ])
 def test_client_errors(compat, args):
     compat.same_error("CLIENT", *args)
+
+
+@pytest.mark.parametrize("args", [
+    ("hz", "05"), ("hz", "-0"), ("hz", "+5"), ("hz", "99999999999999999999999"),
+    ("hz", "-9223372036854775809"), ("maxmemory", "k1"), ("maxmemory", " 1"), ("maxmemory", "+1"),
+    ("maxmemory", "1 k"), ("maxmemory", "1.5k"), ("proto-max-bulk-len", "9223372036854775808"),
+    ("client-query-buffer-limit", "100"), ("maxclients", "4294967296"), ("maxclients", "-1"),
+    ("save", "1  1"), ("save", " 1 1"), ("save", "1 1 "), ("save", "0 1"), ("save", "1 -1"),
+    ("save", "1 x"), ("notify-keyspace-events", "foo"), ("notify-keyspace-events", "KEz!"),
+    ("appendfsync", "sometimes"), ("list-max-listpack-size", "-2147483649"),
+    ("lfu-log-factor", "-1"), ("maxmemory-eviction-tenacity", "101"), ("repl-backlog-size", "0"),
+    ("io-threads", "2"), ("rdbchecksum", "no"), ("sanitize-dump-payload", "maybe"),
+])
+def test_config_set_value_errors(compat, args):
+    compat.same_error("CONFIG", "SET", *args)
+
+
+@pytest.mark.parametrize("name, values, restore", [
+    ("maxmemory", ["", "k", "5B", "1GB", "1Kb", "9223372036854775808", "18446744073709551615",
+                   "99999999999999999999999", "18446744073709551615k"], "0"),
+    ("save", ["01 1", "+5 0", "5 4294967297", "", "100 10 200 20"], "3600 1 300 100 60 10000"),
+    ("notify-keyspace-events", ["nmdtexzhsl$gKE", "An", "KEA", "g$lshzxetdE", "Ex", "m", ""], ""),
+    ("list-max-listpack-size", ["-100000", "7"], "-2"),
+    ("lazyfree-lazy-server-del", ["yes", "NO"], "no"),
+    ("stream-node-max-bytes", ["5mb", "1k"], "4096"),
+    ("lfu-log-factor", ["0", "100"], "10"),
+])
+def test_config_set_values_are_normalised_as_redis(compat, name, values, restore):
+    try:
+        for v in values:
+            compat.same("CONFIG", "SET", name, v)
+            compat.same("CONFIG", "GET", name)
+    finally:
+        compat.same("CONFIG", "SET", name, restore)
+
+
+def test_config_get_tunables(compat):
+    compat.same_sorted("CONFIG", "GET", "lazyfree*")
+    compat.same_sorted("CONFIG", "GET", "lfu-*", "stream-node-*", "repl-backlog-size",
+                       "maxmemory-eviction-tenacity", "acllog-max-len", "hll-sparse-max-bytes",
+                       "tracking-table-max-keys", "slave-lazy-flush", "io-threads",
+                       "sanitize-dump-payload", "latency-tracking", "shutdown-timeout")
+
+
+def test_client_ids_are_parsed_strictly(compat):
+    for cid in ("9223372036854775808", " 1", "+1", "01", "1.0", "x"):
+        compat.same_error("CLIENT", "LIST", "ID", cid)
+    for cid in ("+5", "05", "-0", " 5", "", "9223372036854775808"):
+        compat.same_error("CLIENT", "KILL", "ID", cid)
+    compat.same("CLIENT", "LIST", "ID", "0", "-5", "9223372036854775807")
+    compat.same("CLIENT", "KILL", "ID", "9223372036854775807")
+
+
+def test_client_unblock(compat):
+    for args in ((), ("1", "2", "3"), ("x", "foo"), ("x", "timeout"), ("99999999999999999999",),
+                 ("1", "maybe")):
+        compat.same_error("CLIENT", "UNBLOCK", *args)
+    for args in (("-5",), ("999999",), ("999999", "TIMEOUT"), ("999999", "error")):
+        compat.same("CLIENT", "UNBLOCK", *args)
+    # A client that is not blocked is not unblocked.
+    for c in (compat.m, compat.r):
+        assert c.cmd("CLIENT", "UNBLOCK", str(c.cmd("CLIENT", "ID").v)).v == 0
+
+
+def test_client_list_counts_the_running_request(compat):
+    """qbuf and argv-mem include the CLIENT LIST request itself, as Redis' test expects."""
+    for c in (compat.m, compat.r):
+        for args in (("CLIENT", "LIST"), ("CLIENT", "INFO")):
+            reply = c.cmd(*args)
+            line = (reply.v[4:] if reply.t == "=" else reply.v).decode()
+            assert " qbuf=26 " in line and " argv-mem=10 " in line, (c.port, line)
+
+
+def test_command_getkeysandflags(compat):
+    for args in (("get", "a"), ("del", "a", "b"), ("rename", "a", "b"), ("mset", "a", "1", "b", "2"),
+                 ("copy", "a", "b"), ("object", "encoding", "a")):
+        compat.same("COMMAND", "GETKEYSANDFLAGS", *args)
+    for args in ((), ("get",), ("ping", "x"), ("nosuch", "x"), ("get", "a", "b")):
+        compat.same_error("COMMAND", "GETKEYSANDFLAGS", *args)
+
+
+
+@pytest.fixture(scope="module")
+def debug_redis():
+    """A reference server that allows DEBUG (ours allows it from loopback by default)."""
+    s = start_redis("--enable-debug-command", "yes")
+    yield s
+    s.stop()
+
+
+@pytest.mark.parametrize("proto", [2, 3])
+def test_debug_protocol_and_misc(mini_server, debug_redis, proto):
+    m, r = RawClient(mini_server.port, proto), RawClient(debug_redis.port, proto)
+    try:
+        if proto == 3:
+            # Our test client has no attribute type: compare the bytes.
+            for c in (m, r):
+                c.send_raw(b"DEBUG PROTOCOL attrib\r\n")
+            assert m.read_until_closed(0.3) == r.read_until_closed(0.3)
+        for t in ("string", "INTEGER", "double", "bignum", "null", "array", "set", "map",
+                  "verbatim", "true", "false", "attrib" if proto == 2 else "foo", "foo", "push"):
+            assert m.cmd("DEBUG", "PROTOCOL", t) == r.cmd("DEBUG", "PROTOCOL", t), t
+            if t == "push" and proto == 3:  # the push came first; then the real reply
+                assert m.read() == r.read()
+        for args in (("LOG", "hello"), ("CHANGE-REPL-ID",), ("SLEEP", "0"), ("SLEEP", "x"),
+                     ("SET-ACTIVE-EXPIRE", "1"), ("OBJECT", "nokey"), ("foo",), ("PROTOCOL",),
+                     ("SLEEP", "0", "1"), ("help", "x")):
+            assert m.cmd("DEBUG", *args) == r.cmd("DEBUG", *args), args
+    finally:
+        m.close()
+        r.close()
+
+
+def test_debug_change_repl_id_changes_master_replid(r):
+    before = r.cmd("INFO", "replication").v
+    r.cmd("DEBUG", "CHANGE-REPL-ID")
+    after = r.cmd("INFO", "replication").v
+    pick = lambda t: re.search(rb"master_replid:(\w+)", t).group(1)
+    assert pick(before) != pick(after) and len(pick(after)) == 40

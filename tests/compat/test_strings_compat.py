@@ -1,6 +1,7 @@
 """String and bitmap commands, line by line against the reference redis-server (RESP2 and RESP3)."""
 
 import random
+import time
 
 import pytest
 
@@ -571,3 +572,148 @@ def test_keyspace_hits_and_misses_match(compat):
     after = counters(compat.m), counters(compat.r)
     deltas = [tuple(a - b for a, b in zip(after[i], before[i])) for i in (0, 1)]
     assert deltas[0] == deltas[1], "miniredis %r != redis %r" % tuple(deltas)
+
+
+# --- hardening: cases learnt from Redis' string/incr/bitops suites ----------------------------
+
+def test_incrbyfloat_accepts_what_strtold_accepts(compat):
+    # Hexadecimal floats, as strtold reads them; each line keeps the running total exact.
+    compat.same("SET", "f", "10.5")
+    for inc in ("0x10", "0X1p3", "-0x1.8p1", "0x.8", "+0x1", "0xA.Bp-2", "0x1P+3", "0x1e3",
+                "0x00000000000000000000000000001", "-0x0p0", "0x1.fffffffffffffffffp0"):
+        compat.same("INCRBYFLOAT", "f", inc)
+    compat.same("GET", "f")
+    for bad in ("0x", "0x.", "0xp1", "0x1p", "0x1p+", "0xg", "0x1p16384", "0x1p-16446",
+                "0x1p99999999999999", "1e99999999999999", "nan(1)", "-nan", "1_0", "3.0e"):
+        compat.same_error("INCRBYFLOAT", "f", bad)
+    # The stored value is read the same way; subnormal long doubles are accepted.
+    compat.same("SET", "h", "0x10")
+    compat.same("INCRBYFLOAT", "h", "1")
+    compat.same("INCRBYFLOAT", "s", "0x1p-16440")
+    compat.same("INCRBYFLOAT", "z", "0x0p-99999999999999")
+    compat.same("INCRBYFLOAT", "z", "0e99999999999999")
+    compat.same("SET", "nul", "1\x002")
+    compat.same_error("INCRBYFLOAT", "nul", "1")
+
+
+def test_long_numeric_texts(compat):
+    # Far longer than any 64-bit integer or any float Redis accepts.
+    compat.same_error("INCRBY", "n", "9" * 5000)
+    compat.same("SET", "k", "1" * 5000)
+    compat.same_error("INCR", "k")
+    compat.same_error("GETRANGE", "k", "1" * 5000, 1)
+    compat.same_error("SETBIT", "k", "1" * 30, 1)
+    compat.same_error("INCRBYFLOAT", "f", "1" * 5120)
+    compat.same("INCRBYFLOAT", "g", "0." + "0" * 4000 + "1")
+    compat.same("INCRBYFLOAT", "g", "1e" + "0" * 5000 + "1")
+    compat.same("INCRBYFLOAT", "g", "0x1p-" + "0" * 4000 + "1")
+
+
+def test_integer_argument_forms(compat):
+    compat.same("SET", "n", "10")
+    for good in ("0", "7", "-9223372036854775807", "17179869184"):
+        compat.same("INCRBY", "n", good)
+    for bad in ("+5", " 5", "5 ", "05", "-0", "0x10", "", "1.0", "1e3",
+                "9223372036854775808", "-9223372036854775809"):
+        compat.same_error("INCRBY", "n", bad)
+        compat.same_error("GETRANGE", "n", bad, 1)
+    for stored in ("-0", "+1", "01", "", "    11", "11    ", "1\x00", "1.5"):
+        compat.same("SET", "v", stored)
+        compat.same_error("INCR", "v")
+    compat.same("SET", "big", "17179869184")
+    compat.same("INCRBY", "big", "17179869184")
+    compat.same("DECRBY", "big", "34359738369")
+
+
+def _dirty(client):
+    text = client.cmd("INFO", "persistence").v.decode()
+    return int(text.split("rdb_changes_since_last_save:")[1].split("\r\n")[0])
+
+
+@requires("info")
+def test_setbit_counts_a_change_only_when_something_changes(compat):
+    def dirty_delta(*args):
+        before = _dirty(compat.m), _dirty(compat.r)
+        compat.same(*args)
+        return tuple(d - b for d, b in zip((_dirty(compat.m), _dirty(compat.r)), before))
+
+    # New key, same bit, flipped bit, grown string: as in Redis' bitops suite.
+    for args in (("SETBIT", "b", 0, 0), ("SETBIT", "b", 0, 0), ("SETBIT", "b", 0, 1),
+                 ("SETBIT", "b", 0, 1), ("SETBIT", "b", 0, 0), ("SETBIT", "b", 90, 0),
+                 ("SETBIT", "b", 90, 0), ("SETRANGE", "b", 0, ""), ("BITOP", "OR", "d", "no"),
+                 ("BITOP", "OR", "d", "b"), ("GETEX", "b", "PERSIST"), ("APPEND", "b", "")):
+        m, r = dirty_delta(*args)
+        assert m == r, "%r: miniredis dirty +%d, redis +%d" % (args, m, r)
+
+
+@requires("object")
+def test_in_place_edits_are_raw_encoded(compat):
+    compat.same("SET", "k", "1")
+    compat.same("APPEND", "k", "2")
+    compat.same("OBJECT", "ENCODING", "k")
+    compat.same("INCR", "k")
+    compat.same("OBJECT", "ENCODING", "k")
+    for edit in (("SETRANGE", "k", 0, "2"), ("SETBIT", "k", 0, 0), ("SETBIT", "k", 6, 1)):
+        compat.same("SET", "k", "1234")
+        compat.same(*edit)
+        compat.same("OBJECT", "ENCODING", "k")
+    compat.same("SET", "k", "1234")
+    compat.same("SETRANGE", "k", 0, "")
+    compat.same("OBJECT", "ENCODING", "k")
+    compat.same("SETRANGE", "new", 0, "abc")
+    compat.same("OBJECT", "ENCODING", "new")
+    compat.same("APPEND", "fresh", "12")
+    compat.same("OBJECT", "ENCODING", "fresh")
+    compat.same("SETBIT", "bits", 3, 1)
+    compat.same("OBJECT", "ENCODING", "bits")
+    compat.same("BITOP", "NOT", "dest", "fresh")
+    compat.same("OBJECT", "ENCODING", "dest")
+
+
+def test_bit_range_argument_order(compat):
+    compat.same("SET", "s", "foobar")
+    # BITCOUNT answers an empty negative range before it reads the unit...
+    compat.same("BITCOUNT", "s", -1, -9223372036854775808, "FOO")
+    compat.same("BITCOUNT", "s", -6, -15, "bit")
+    compat.same("BITCOUNT", "nokey", -6, -7, "FOO")
+    compat.same_error("BITCOUNT", "s", -15, -6, "FOO")
+    compat.same_error("BITCOUNT", "s", 1, -15, "FOO")
+    # ... while BITPOS reads start, then the unit, then end.
+    compat.same_error("BITPOS", "s", 1, 0, "x", "FOO")
+    compat.same_error("BITPOS", "s", 1, "x", 0, "BIT")
+    compat.same_error("BITPOS", "s", 1, -1, -2, "FOO")
+    compat.same("BITPOS", "s", 1, -1, -2, "BIT")
+    compat.same("BITCOUNT", "s", 0, -1, "bit")
+    compat.same("BITPOS", "s", 0, 0, -1, "bit")
+    compat.same("SET", "ones", b"\xff\xff\xff")
+    compat.same("BITPOS", "ones", 0)
+    compat.same("BITPOS", "ones", 0, 0)
+    compat.same("BITPOS", "ones", 0, 0, -1)
+    compat.same("BITPOS", "ones", 0, 0, -1, "bit")
+    compat.same("BITPOS", "ones", 0, 10, 12, "bit")
+
+
+@requires("pttl")
+def test_commands_on_a_just_expired_key(compat):
+    cmds = [("APPEND", "k", "x"), ("SETRANGE", "k", 2, "x"), ("SETBIT", "k", 3, 1), ("INCR", "k"),
+            ("INCRBYFLOAT", "k", "1.5"), ("SET", "k", "w", "KEEPTTL"), ("SET", "k", "w", "XX"),
+            ("SET", "k", "w", "NX", "GET"), ("GETSET", "k", "z"), ("SETNX", "k", "z"),
+            ("MSETNX", "k", "z"), ("GETEX", "k", "PERSIST"), ("GETDEL", "k"),
+            ("BITOP", "NOT", "k", "k"), ("STRLEN", "k"), ("BITCOUNT", "k"), ("GETBIT", "k", 0)]
+    keyed = [tuple("k%d" % i if a == "k" else a for a in cmd) for i, cmd in enumerate(cmds)]
+    for cmd in keyed:
+        compat.same("SET", cmd[1], "5", "PX", 20)
+    time.sleep(0.03)  # one short wait for every key
+    for cmd in keyed:
+        compat.same(*cmd)
+        compat.same("PTTL", cmd[1])
+        compat.same("GET", cmd[1])
+
+
+def test_command_docs_arguments(compat):
+    # SET, GETSET, SUBSTR, BITCOUNT and BITPOS also carry history / deprecated_since /
+    # replaced_by in Redis, fields the registry cannot declare yet.
+    for name in ("get", "setnx", "setex", "psetex", "getdel", "getex", "mget", "mset",
+                 "msetnx", "append", "strlen", "incr", "decr", "incrby", "decrby",
+                 "incrbyfloat", "getrange", "setrange", "lcs", "setbit", "getbit", "bitop"):
+        compat.same("COMMAND", "DOCS", name)

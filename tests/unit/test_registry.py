@@ -73,3 +73,20 @@ def test_acl_categories_match_redis(fullname):
     ref = _ref_entry(fullname)
     assert ref is not None
     assert acl_categories(DECLARED[fullname]) == ref["acl_categories"]
+
+
+# Modules whose declarations this file also checks for documentation fields.
+DOC_CHECKED_MODULES = ("miniredis.commands.connection", "miniredis.commands.client_cmd",
+                       "miniredis.commands.server")
+
+
+@pytest.mark.parametrize("fullname", sorted(
+    n for n, s in DECLARED.items()
+    if s.func is not None and s.func.__module__ in DOC_CHECKED_MODULES
+    and n.split("|")[0] not in NOT_IN_REDIS))
+def test_docs_and_tips_match_redis(fullname):
+    spec = DECLARED[fullname]
+    ref = _ref_entry(fullname)
+    ours = {"tips": list(spec.tips), "summary": spec.summary, "since": spec.since,
+            "complexity": spec.complexity}
+    assert ours == {k: ref[k] for k in ours}

@@ -1,0 +1,7 @@
+"""Integration tests: make the bundled client importable from the checkout."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "client"))
