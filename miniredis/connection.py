@@ -21,7 +21,7 @@ class Connection(object):
         "created", "last_interaction", "closing", "kill_reason", "multi",
         "multi_error", "watched", "watch_dirty", "subscriptions", "psubscriptions",
         "blocked", "flags", "last_command", "out", "send_lock", "greenlet",
-        "resp_mode",
+        "reply_mode",
     )
 
     def __init__(self, server, sock, addr, client_id):
@@ -61,6 +61,7 @@ class Connection(object):
         self.out = []              # encoded replies waiting for the batch write
         self.send_lock = None
         self.greenlet = None
+        self.reply_mode = 0        # CLIENT REPLY: 0 on, 1 off, 2 skip next, 3 skipping this one
 
     # --- protocol / auth -------------------------------------------------------
     def set_protocol(self, proto):

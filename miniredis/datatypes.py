@@ -111,6 +111,14 @@ def parse_int(b, error=errors.NOT_INTEGER):
     return v
 
 
+def parse_int32(b, message=None):
+    """An int argument as Redis' getIntFromObjectOrReply (optionally with its own error)."""
+    v = parse_int(b, message or errors.NOT_INTEGER)
+    if v < -2 ** 31 or v > 2 ** 31 - 1:
+        raise CommandError(message or errors.INT32_RANGE)
+    return v
+
+
 def parse_float(b, error=errors.NOT_FLOAT):
     """A double as Redis' getDoubleFromObject reads it with strtod.
 

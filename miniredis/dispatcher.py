@@ -66,7 +66,7 @@ class Dispatcher(object):
                 if type(sub) is bytes and sub.lower() == b"help" and "help" in spec.subcommands:
                     sspec = spec.subcommands["help"]
                 else:
-                    spec.rejected_calls += 1
+                    # Redis counts no call, rejected or not, for an unknown subcommand.
                     return None, errors.unknown_subcommand(sub, spec.name)
             a = sspec.arity
             if (n != a) if a > 0 else (n < -a):

@@ -311,8 +311,9 @@ class Database(object):
         if self.raw:
             self.raw.discard(key)
         ks = self.keyspace
+        # Not a change of the dataset by a command (Redis leaves server.dirty
+        # alone): persistence hears of it through on_expire.
         ks.expired_keys += 1
-        ks.dirty += 1
         for hook in ks.on_expire:
             hook(self, key)
         if ks.on_change:

@@ -31,6 +31,18 @@ log = logging.getLogger("miniredis")
 RECV_SIZE = 64 * 1024
 
 
+def _reply_gate(conn, reply):
+    """CLIENT REPLY OFF/SKIP: the reply to drop, if any (Redis' CLIENT_REPLY_* flags)."""
+    mode = conn.reply_mode
+    if mode == 2:      # CLIENT REPLY SKIP just ran: the next command is skipped
+        conn.reply_mode = 3
+        return None
+    if mode == 3:
+        conn.reply_mode = 0
+        return None
+    return None        # OFF
+
+
 class Stats(object):
     def __init__(self):
         self.reset()
@@ -219,6 +231,8 @@ class Server(object):
             out = conn.out
             for argv in reqs:
                 reply = dispatch(conn, argv)
+                if conn.reply_mode:
+                    reply = _reply_gate(conn, reply)
                 t = type(reply)
                 if t is _bytes:
                     out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))

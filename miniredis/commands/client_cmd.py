@@ -214,6 +214,28 @@ def client_no_evict(ctx, argv):
     return OK
 
 
+# Connection.reply_mode values; the server's connection loop applies them.
+REPLY_ON, REPLY_OFF, REPLY_SKIP_NEXT = 0, 1, 2
+
+
+@subcommand("client", "reply", 3, "noscript loading stale",
+            summary="Instruct the server whether to reply to commands", since="3.2.0",
+            complexity="O(1)")
+def client_reply(ctx, argv):
+    mode = argv[2].lower()
+    if mode == b"on":
+        ctx.reply_mode = REPLY_ON
+        return OK
+    if mode == b"off":
+        ctx.reply_mode = REPLY_OFF
+        return None
+    if mode == b"skip":
+        # This command answers nothing and neither does the next one.
+        ctx.reply_mode = REPLY_SKIP_NEXT
+        return None
+    raise CommandError(errors.SYNTAX)
+
+
 _HELP = [
     "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "CACHING (YES|NO)",

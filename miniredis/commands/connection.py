@@ -6,7 +6,7 @@ from .. import errors
 from ..errors import CommandError
 from ..registry import command
 from ..replies import OK, PONG, Simple, Map
-from ..datatypes import parse_int
+from ..datatypes import parse_int, parse_int32
 
 RESET_REPLY = Simple("RESET")
 
@@ -128,7 +128,7 @@ def validate_client_name(name):
          summary="Change the selected database for the current connection", since="1.0.0",
          complexity="O(1)")
 def select(ctx, argv):
-    index = parse_int(argv[1])
+    index = parse_int32(argv[1])
     if index < 0 or index >= len(ctx.server.keyspace.dbs):
         raise CommandError(errors.DB_INDEX)
     ctx.select(index)

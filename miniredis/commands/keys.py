@@ -19,24 +19,15 @@ KEYS and RANDOMKEY do not.
 import copy
 
 from .. import errors, glob, scan
-from ..datatypes import TypedValue, as_bytes, parse_int, type_name, LLONG_MAX, LLONG_MIN
+from ..datatypes import (
+    TypedValue, as_bytes, parse_int, parse_int32, type_name, LLONG_MAX, LLONG_MIN,
+)
 from ..errors import CommandError
 from ..protocol import string2ll
 from ..registry import command, container, subcommand, alias, key_spec
 from ..replies import OK, NULL, Simple
 
-_INT32_MIN, _INT32_MAX = -2 ** 31, 2 ** 31 - 1
-
-
 _MULTI_KEY_TIPS = ("request_policy:multi_shard", "response_policy:agg_sum")
-
-
-def _int32(arg, message=None):
-    """An int argument as Redis' getIntFromObjectOrReply (optionally with its own error)."""
-    v = parse_int(arg, message or errors.NOT_INTEGER)
-    if v < _INT32_MIN or v > _INT32_MAX:
-        raise CommandError(message or errors.INT32_RANGE)
-    return v
 
 
 def _read(ctx, key, touch=False):
@@ -213,7 +204,7 @@ def renamenx(ctx, argv):
          key_specs=[key_spec("RW access update")])
 def move(ctx, argv):
     src = ctx.db
-    dst = _db_by_index(ctx, _int32(argv[2]))
+    dst = _db_by_index(ctx, parse_int32(argv[2]))
     if dst is src:
         raise CommandError(errors.SAME_OBJECT)
     key = argv[1]
@@ -242,7 +233,7 @@ def copy_(ctx, argv):
         if opt == b"replace":
             replace = True
         elif opt == b"db" and i + 1 < n:
-            dst = _db_by_index(ctx, _int32(argv[i + 1]))
+            dst = _db_by_index(ctx, parse_int32(argv[i + 1]))
             i += 1
         else:
             raise CommandError(errors.SYNTAX)
@@ -265,8 +256,8 @@ def copy_(ctx, argv):
          complexity="O(N) where N is the count of clients watching or blocking on keys "
                     "from both databases.")
 def swapdb(ctx, argv):
-    a = _int32(argv[1], errors.SWAPDB_FIRST)
-    b = _int32(argv[2], errors.SWAPDB_SECOND)
+    a = parse_int32(argv[1], errors.SWAPDB_FIRST)
+    b = parse_int32(argv[2], errors.SWAPDB_SECOND)
     n = len(ctx.server.keyspace.dbs)
     if not (0 <= a < n and 0 <= b < n):
         raise CommandError(errors.DB_INDEX)

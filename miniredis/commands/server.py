@@ -10,10 +10,10 @@ import logging
 import os
 import time
 
-import gevent
 
 from .. import errors, info
 from ..config import ConfigSetFailed, ConfigUnknown
+from ..datatypes import parse_int
 from ..errors import CommandError
 from ..glob import match as glob_match
 from ..registry import COMMANDS, alias, all_specs, command, container, key_spec, subcommand
@@ -131,6 +131,11 @@ _DEBUG_HELP = [
     "    Write <message> to the server log.",
     "OBJECT <key>",
     "    Show low level info about `key` and associated value.",
+    "POPULATE <count> [<prefix>] [<size>]",
+    "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+    "    it is used instead of the 'key' prefix. These are not propagated to",
+    "    replicas. Cluster slots are not respected so keys not belonging to the",
+    "    current node can be created in cluster mode.",
     "PROTOCOL <type>",
     "    Reply with a test value of the specified type. <type> can be: string,",
     "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
@@ -175,9 +180,12 @@ def debug(ctx, argv):
     if sub == b"help" and n == 2:
         return [Simple(line) for line in _DEBUG_HELP]
     if sub == b"sleep" and n == 3:
-        # Only this client's greenlet sleeps; Redis blocks the whole server.
-        gevent.sleep(max(0.0, _c_number(argv[2], float)))
+        # Like Redis, the whole server stops (tests use it to stand for a busy
+        # server), so this is the blocking sleep, not gevent's.
+        time.sleep(max(0.0, _c_number(argv[2], float)))
         return OK
+    if sub == b"populate" and 3 <= n <= 5:
+        return _debug_populate(ctx, argv)
     if sub == b"set-active-expire" and n == 3:
         # Read by the server's cron before each active expiry cycle.
         ctx.server.active_expire_enabled = bool(_c_number(argv[2], int))
@@ -194,6 +202,33 @@ def debug(ctx, argv):
         ctx.server.master_replid = os.urandom(20).hex()
         return OK
     raise CommandError(errors.unknown_subcommand_or_arity(argv[1], "debug"))
+
+
+def _positive(arg):
+    try:
+        v = parse_int(arg)
+    except CommandError:
+        v = -1
+    if v < 0:
+        raise CommandError(errors.COUNT_POSITIVE)
+    return v
+
+
+def _debug_populate(ctx, argv):
+    """Create keys prefix:N = "value:N" (cut or zero-padded to size); existing keys are kept."""
+    count = _positive(argv[2])
+    prefix = argv[3] if len(argv) > 3 else b"key"
+    size = _positive(argv[4]) if len(argv) > 4 else 0
+    db = ctx.db
+    for j in range(count):
+        key = b"%s:%d" % (prefix, j)
+        if db.peek(key) is not None:
+            continue
+        value = b"value:%d" % j
+        if size:
+            value = value[:size].ljust(size, b"\0")
+        db.add(key, value)
+    return OK
 
 
 def _debug_object(ctx, key):
@@ -524,6 +559,7 @@ def config_set(ctx, argv):
             summary="Reset the stats returned by INFO", since="2.0.0", complexity="O(1)")
 def config_resetstat(ctx, argv):
     ctx.server.stats.reset()
+    ctx.server.keyspace.expired_keys = 0
     for spec in _all_with_subcommands():
         spec.reset_stats()
     return OK

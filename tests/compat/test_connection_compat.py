@@ -127,3 +127,19 @@ def test_unauthenticated_big_multibulk_rejected(pw_servers):
         data, closed = c.read_until_closed(2.0)
         assert data == b"-ERR Protocol error: unauthenticated multibulk length\r\n" and closed
         c.close()
+
+
+def test_client_reply_off_skip_on(mini_server, redis_server):
+    """CLIENT REPLY: the replies that come back, byte for byte, match Redis'."""
+    stream = (b"CLIENT REPLY OFF\r\nSET a 1\r\nGET a\r\nCLIENT REPLY ON\r\nGET a\r\n"
+              b"CLIENT REPLY SKIP\r\nECHO skipped\r\nECHO shown\r\nCLIENT REPLY x\r\nPING\r\n")
+    got = []
+    for port in (mini_server.port, redis_server.port):
+        c = RawClient(port)
+        c.cmd("DEL", "a")
+        c.send_raw(stream)
+        data, _ = c.read_until_closed(0.5)
+        got.append(data)
+        c.close()
+    assert got[0] == got[1]
+    assert got[0].startswith(b"+OK\r\n$1\r\n1\r\n$5\r\nshown\r\n")

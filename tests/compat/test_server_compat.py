@@ -349,3 +349,62 @@ def test_debug_change_repl_id_changes_master_replid(r):
     after = r.cmd("INFO", "replication").v
     pick = lambda t: re.search(rb"master_replid:(\w+)", t).group(1)
     assert pick(before) != pick(after) and len(pick(after)) == 40
+
+
+@pytest.fixture(scope="module")
+def debug_servers():
+    from support import start_miniredis, start_redis
+    m = start_miniredis("--enable-debug-command", "yes")
+    try:
+        r = start_redis("--enable-debug-command", "yes")
+    except BaseException:
+        m.stop()
+        raise
+    yield m, r
+    m.stop()
+    r.stop()
+
+
+@pytest.mark.parametrize("script", [
+    [("DEBUG", "POPULATE", "3"), ("DBSIZE",), ("GET", "key:2"), ("GET", "key:3")],
+    [("SET", "key:1", "mine"), ("DEBUG", "POPULATE", "2"), ("GET", "key:1"), ("GET", "key:0")],
+    [("DEBUG", "POPULATE", "2", "foo", "3"), ("GET", "foo:1"),
+     ("DEBUG", "POPULATE", "2", "bar", "12"), ("GET", "bar:1"), ("STRLEN", "bar:0")],
+    [("DEBUG", "POPULATE", "-1"), ("DEBUG", "POPULATE", "x"), ("DEBUG", "POPULATE", "1", "a", "b"),
+     ("DEBUG", "POPULATE", "1", "a", "1", "1"), ("DEBUG", "POPULATE"), ("DEBUG", "POPULATE", "0")],
+    [("SELECT", "2147483648"), ("SELECT", "-2147483649"), ("SELECT", "16"), ("SELECT", "1x")],
+])
+def test_debug_populate_and_select_ranges(debug_servers, script):
+    from support import RawClient
+    m_srv, r_srv = debug_servers
+    m, r = RawClient(m_srv.port), RawClient(r_srv.port)
+    m.cmd("FLUSHALL")
+    r.cmd("FLUSHALL")
+    for cmd in script:
+        assert m.cmd(*cmd) == r.cmd(*cmd), cmd
+    m.close()
+    r.close()
+
+
+def test_debug_sleep_stops_the_whole_server(debug_servers):
+    import threading
+    import time
+    from support import RawClient
+    m_srv, _ = debug_servers
+    sleeper, other = RawClient(m_srv.port), RawClient(m_srv.port)
+    t = threading.Thread(target=sleeper.cmd, args=("DEBUG", "SLEEP", "0.3"))
+    t.start()
+    time.sleep(0.05)
+    started = time.time()
+    assert other.cmd("PING").v == "PONG"
+    assert time.time() - started >= 0.15
+    t.join(5)
+    sleeper.close()
+    other.close()
+
+
+def test_unknown_subcommand_counts_no_call(compat):
+    compat.same("CONFIG", "RESETSTAT")
+    compat.same_error("CLIENT", "NOSUCH")
+    m = compat.m.cmd("INFO", "commandstats").v
+    assert b"cmdstat_client:" not in m
