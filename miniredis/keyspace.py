@@ -191,12 +191,14 @@ class Database(object):
         return _draw(data) if data else None
 
     # --- writing --------------------------------------------------------------
-    def set(self, key, value, keepttl=False):
-        """Store value at key. A write drops the TTL unless keepttl.
+    def set(self, key, value, keepttl=False, expire_at=None):
+        """Store value at key. A write drops the TTL unless keepttl; expire_at sets a new one.
 
         An old value whose TTL has passed expires first (counted, hooks
         called), as Redis' lookupKeyWrite does before overwriting; KEEPTTL
-        then has no TTL to keep.
+        then has no TTL to keep. ``expire_at`` is stored as given, even if
+        already past (SET ... PXAT <past> keeps the key until it is next
+        looked at, as in Redis).
         """
         exp = self.expires
         if exp:
@@ -207,6 +209,8 @@ class Database(object):
                 elif not keepttl:
                     del exp[key]
         self.data[key] = value
+        if expire_at is not None:
+            exp[key] = expire_at
         if self.raw:
             self.raw.discard(key)   # a new value is not modified in place
         ks = self.keyspace
@@ -261,9 +265,14 @@ class Database(object):
             ks.key_changed(self, key)
         return v
 
-    def set_expire(self, key, when_ms):
-        """Set an absolute expiry on a live key; a time in the past deletes it."""
-        if when_ms <= self.keyspace.clock():
+    def set_expire(self, key, when_ms, delete_past=True):
+        """Set an absolute expiry on a live key; a time in the past deletes it.
+
+        With ``delete_past`` False the time is stored as given (Redis'
+        setExpire): a TTL carried over by RENAME/COPY/MOVE must not turn into
+        a deletion because a millisecond passed meanwhile.
+        """
+        if delete_past and when_ms <= self.keyspace.clock():
             self.delete(key)
             return
         self.expires[key] = when_ms

@@ -62,7 +62,7 @@ def _copy_value(value):
 def _carry(db, key, when, raw):
     """Give a renamed, moved or copied value its TTL and its string encoding back."""
     if when is not None:
-        db.set_expire(key, when)
+        db.set_expire(key, when, delete_past=False)
     if raw:
         db.mark_raw(key)
 

@@ -268,9 +268,7 @@ def set_(ctx, argv):
         found = db.get(key) is not None
     if (flags & _NX and found) or (flags & _XX and not found):
         return reply if flags & _GET else NULL
-    db.set(key, _stored(value), keepttl=bool(flags & _KEEPTTL))
-    if when is not None:
-        db.set_expire(key, when)
+    db.set(key, _stored(value), keepttl=bool(flags & _KEEPTTL), expire_at=when)
     return reply
 
 
@@ -289,8 +287,7 @@ def setnx(ctx, argv):
 
 def _set_with_expire(ctx, argv, cmdname, unit):
     when = parse_expire_option(ctx, cmdname, unit, False, argv[2])
-    ctx.db.set(argv[1], _stored(argv[3]))
-    ctx.db.set_expire(argv[1], when)
+    ctx.db.set(argv[1], _stored(argv[3]), expire_at=when)
     return OK
 
 

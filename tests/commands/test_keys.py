@@ -105,9 +105,11 @@ def test_resp3_nulls(r3):
 
 def test_idletime_is_kept_and_not_touched_by_object(r):
     r.cmd("SET", "k", "v")
-    assert r.cmd("OBJECT", "IDLETIME", "k").v == 0
+    # Access times have a one-second resolution (as Redis' LRU clock): a second
+    # boundary may fall between two commands.
+    assert r.cmd("OBJECT", "IDLETIME", "k").v <= 1
     assert r.cmd("TOUCH", "k", "k", "nokey").v == 2
-    assert r.cmd("OBJECT", "IDLETIME", "k").v == 0
+    assert r.cmd("OBJECT", "IDLETIME", "k").v <= 1
 
 
 def test_rename_move_copy_keep_ttl(r):

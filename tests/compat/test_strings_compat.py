@@ -717,3 +717,44 @@ def test_command_docs_arguments(compat):
                  "msetnx", "append", "strlen", "incr", "decr", "incrby", "decrby",
                  "incrbyfloat", "getrange", "setrange", "lcs", "setbit", "getbit", "bitop"):
         compat.same("COMMAND", "DOCS", name)
+
+
+@pytest.fixture(scope="module")
+def lazy_only():
+    """Both servers with active expiry off: only lookups remove expired keys."""
+    from support import RawClient, start_miniredis, start_redis
+    mini = start_miniredis("--enable-debug-command", "yes")
+    try:
+        ref = start_redis("--enable-debug-command", "yes")
+    except BaseException:
+        mini.stop()
+        raise
+    m, r = RawClient(mini.port), RawClient(ref.port)
+    for c in (m, r):
+        assert c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0").v == "OK"
+    yield m, r
+    m.close()
+    r.close()
+    mini.stop()
+    ref.stop()
+
+
+@pytest.mark.parametrize("cmd", [
+    ("SET", "k", "v", "PXAT", "1"), ("SET", "k", "v", "EXAT", "1"),
+    ("SET", "k", "v", "PX", "1"), ("PSETEX", "k", "1", "v"),
+])
+def test_set_with_a_passed_expiry_keeps_the_key_until_looked_at(lazy_only, cmd):
+    import time
+    m, r = lazy_only
+    for c in (m, r):
+        c.cmd("FLUSHALL")
+        c.cmd("CONFIG", "RESETSTAT")
+    for c in (m, r):
+        assert c.cmd(*cmd).v == "OK"
+    time.sleep(0.01)
+    assert m.cmd("DBSIZE") == r.cmd("DBSIZE")
+    assert m.cmd("GET", "k") == r.cmd("GET", "k")
+    assert m.cmd("DBSIZE") == r.cmd("DBSIZE")
+    stats = [dict(l.split(":", 1) for l in c.cmd("INFO", "stats").v.decode().split("\r\n")
+                  if ":" in l) for c in (m, r)]
+    assert stats[0]["expired_keys"] == stats[1]["expired_keys"]
