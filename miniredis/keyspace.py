@@ -86,6 +86,16 @@ class Database(object):
                 self._record(key, now)
         return v
 
+    def read(self, key, touch=True):
+        """A read by a command: get() (or peek() without ``touch``), counted as a
+        keyspace hit or miss as Redis' lookupKeyRead counts it."""
+        v = self.get(key) if touch else self.peek(key)
+        if v is None:
+            self.keyspace.misses += 1
+        else:
+            self.keyspace.hits += 1
+        return v
+
     def peek(self, key):
         """The live value at key, or None, without recording an access (TYPE, TTL, OBJECT ...)."""
         v = self.data.get(key)
@@ -234,19 +244,7 @@ class Database(object):
 
     def delete(self, key):
         """Remove key; True if a live key was removed."""
-        if self.peek(key) is None:
-            return False
-        del self.data[key]
-        if self.expires:
-            self.expires.pop(key, None)
-        self.access.pop(key, None)
-        if self.raw:
-            self.raw.discard(key)
-        ks = self.keyspace
-        ks.dirty += 1
-        if ks.on_change:
-            ks.key_changed(self, key)
-        return True
+        return self.pop(key) is not None
 
     def pop(self, key):
         """Remove key and return its live value (or None)."""
@@ -379,6 +377,8 @@ class Keyspace(object):
         self.on_change = []   # fn(db, key)
         self.on_expire = []   # fn(db, key)
         self.expired_keys = 0
+        self.hits = 0         # INFO keyspace_hits / keyspace_misses
+        self.misses = 0
         self.dirty = 0        # changes since the last save, as Redis' server.dirty
 
     def tick(self):
@@ -387,6 +387,10 @@ class Keyspace(object):
         if now != self.lru_now:
             self.lru_now = now
         return now
+
+    def reset_stats(self):
+        """CONFIG RESETSTAT: the counters INFO shows."""
+        self.expired_keys = self.hits = self.misses = 0
 
     def key_changed(self, db, key):
         for hook in self.on_change:

@@ -177,6 +177,20 @@ _SENTINEL_ARGS = [b"\x00" + os.urandom(16).hex().encode()]
 _SENTINEL = b"*1\r\n$%d\r\n%b\r\n" % (len(_SENTINEL_ARGS[0]), _SENTINEL_ARGS[0])
 
 
+def _drain(hr):
+    """Every complete reply hiredis has, or None if the data broke its protocol."""
+    reqs = []
+    gets = hr.gets
+    try:
+        while True:
+            r = gets()
+            if r is False:
+                return reqs
+            reqs.append(r)
+    except hiredis.ProtocolError:
+        return None
+
+
 def _plain(reqs, data):
     """True when hiredis read ``data`` as Redis would: lists of bulk strings only.
 
@@ -278,45 +292,29 @@ class RequestReader(object):
         # this process can write follows the data: it comes back on its own
         # exactly when every byte of data made whole requests.
         hr.feed(_SENTINEL)
-        reqs = []
-        try:
-            while True:
-                r = hr.gets()
-                if r is False:
-                    break
-                reqs.append(r)
-        except hiredis.ProtocolError:
-            reqs = None
+        reqs = _drain(hr)
         if reqs and reqs.pop() == _SENTINEL_ARGS and _plain(reqs, data):
             if [] in reqs:
                 reqs = [r for r in reqs if r]
             return reqs, None
         # Not the common case: start hiredis afresh and let the Python parser
         # decide, from the first byte hiredis may have misread.
-        self._hr = hr = hiredis.Reader()
+        hr = hiredis.Reader()
         hr.feed(data)
-        reqs = []
-        try:
-            while True:
-                r = hr.gets()
-                if r is False:
-                    break
-                reqs.append(r)
-        except hiredis.ProtocolError:
-            self._hr = hiredis.Reader()
+        reqs = _drain(hr)
+        self._hr = hiredis.Reader()
+        if reqs is None:
             return self._slow(data)
         n = _canonical_size(reqs)
-        self._hr = hiredis.Reader()
         if 0 <= n < len(data) and data[n] == 42:
             # Whole canonical requests, then one split across reads.
             self._buf = bytearray(data[n:])
             if [] in reqs:
                 reqs = [r for r in reqs if r]
             err = self._parse(reqs, one=True)
-            if err is None and self._args is None and self._buf:
-                # Python found it complete while hiredis did not: redo all.
-                pass
-            else:
+            # Python finding that request whole when hiredis did not would
+            # mean they disagree about the bytes: then redo everything.
+            if err is not None or self._args is not None or not self._buf:
                 return reqs, err
         self._buf = bytearray()
         self._args = None

@@ -55,8 +55,6 @@ class Stats(object):
         self.errorstats = {}
         self.net_input_bytes = 0
         self.net_output_bytes = 0
-        self.keyspace_hits = 0
-        self.keyspace_misses = 0
         self.total_connections_received = getattr(self, "total_connections_received", 0)
         self.rejected_connections = getattr(self, "rejected_connections", 0)
 

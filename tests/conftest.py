@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from support import RawClient, start_miniredis, start_redis  # noqa: E402
+from support import RawClient, server_pair, start_miniredis, start_redis  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -22,6 +22,26 @@ def redis_server():
     s = start_redis()
     yield s
     s.stop()
+
+
+@pytest.fixture(scope="session")
+def debug_pair():
+    """(miniredis, redis-server) with DEBUG allowed on both."""
+    with server_pair("--enable-debug-command", "yes") as pair:
+        yield pair
+
+
+@pytest.fixture(scope="session")
+def lazy_clients():
+    """RESP2 clients to a (miniredis, redis-server) pair with active expiry off: only
+    lookups remove expired keys, so expiry tests are deterministic."""
+    with server_pair("--enable-debug-command", "yes") as (mini, ref):
+        m, r = RawClient(mini.port), RawClient(ref.port)
+        for c in (m, r):
+            assert c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0").v == "OK"
+        yield m, r
+        m.close()
+        r.close()
 
 
 @pytest.fixture

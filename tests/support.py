@@ -4,6 +4,7 @@ Every server started here is stopped by the fixture that started it. Every
 wait is bounded in count and time.
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -104,6 +105,22 @@ def start_redis(*args):
         sp.stop()
         raise
     return sp
+
+
+@contextlib.contextmanager
+def server_pair(*args):
+    """A miniredis and a reference redis-server started with the same options; both stopped after."""
+    mini = start_miniredis(*args)
+    try:
+        ref = start_redis(*args)
+    except BaseException:
+        mini.stop()
+        raise
+    try:
+        yield mini, ref
+    finally:
+        mini.stop()
+        ref.stop()
 
 
 # --- a raw RESP client that keeps every reply's exact type ----------------------

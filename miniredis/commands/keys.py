@@ -30,19 +30,6 @@ from ..replies import OK, NULL, Simple
 _MULTI_KEY_TIPS = ("request_policy:multi_shard", "response_policy:agg_sum")
 
 
-def _read(ctx, key, touch=False):
-    """The live value at key or None, counted as a keyspace hit or miss (lookupKeyRead).
-
-    Without ``touch`` the access time is left alone, as LOOKUP_NOTOUCH.
-    """
-    v = ctx.db.get(key) if touch else ctx.db.peek(key)
-    if v is None:
-        ctx.server.stats.keyspace_misses += 1
-    else:
-        ctx.server.stats.keyspace_hits += 1
-    return v
-
-
 def _db_by_index(ctx, index):
     dbs = ctx.server.keyspace.dbs
     if index < 0 or index >= len(dbs):
@@ -95,7 +82,7 @@ def unlink(ctx, argv):
          tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RO", lastkey=-1)])
 def exists(ctx, argv):
     # A key named twice counts twice, as in Redis.
-    return sum(1 for k in argv[1:] if _read(ctx, k) is not None)
+    return sum(1 for k in argv[1:] if ctx.db.read(k, touch=False) is not None)
 
 
 @command("touch", -2, "readonly fast", keys=(1, -1, 1), group="generic",
@@ -103,14 +90,14 @@ def exists(ctx, argv):
                  "specified.", since="3.2.1", complexity="O(N)",
          tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RO", lastkey=-1)])
 def touch(ctx, argv):
-    return sum(1 for k in argv[1:] if _read(ctx, k, touch=True) is not None)
+    return sum(1 for k in argv[1:] if ctx.db.read(k) is not None)
 
 
 @command("type", 2, "readonly fast", keys=(1, 1, 1), group="generic",
          summary="Determine the type stored at key", since="1.0.0", complexity="O(1)",
          key_specs=[key_spec("RO")])
 def type_(ctx, argv):
-    v = _read(ctx, argv[1])
+    v = ctx.db.read(argv[1], touch=False)
     return Simple("none" if v is None else type_name(v))
 
 
@@ -150,7 +137,7 @@ def scan_(ctx, argv):
             # Redis' TYPE filter is a counted read that expires the key and
             # calls it "none"; its expiry check comes after and no longer
             # sees the key, so "TYPE none" lists keys that just expired.
-            v = _read(ctx, k)
+            v = ctx.db.read(k, touch=False)
             if (b"none" if v is None else type_name(v).encode()) != typename:
                 continue
         out.append(k)
@@ -241,7 +228,7 @@ def copy_(ctx, argv):
     key, newkey = argv[1], argv[2]
     if src is dst and key == newkey:
         raise CommandError(errors.SAME_OBJECT)
-    value = _read(ctx, key, touch=True)
+    value = ctx.db.read(key)
     if value is None:
         return 0
     if dst.get(newkey) is not None and not replace:
@@ -343,7 +330,7 @@ pexpireat = _declare_expire("pexpireat", 1, True,
 
 def _ttl(ctx, key, in_ms, absolute):
     db = ctx.db
-    if _read(ctx, key) is None:
+    if ctx.db.read(key, touch=False) is None:
         return -2
     when = db.expire_at(key)
     if when is None:
@@ -463,7 +450,7 @@ def object_freq(ctx, argv):
     makes on each access are not reflected (a documented approximation).
     """
     db = ctx.db
-    if _read(ctx, argv[2]) is None:
+    if ctx.db.read(argv[2], touch=False) is None:
         return NULL
     if not _uses_lfu(ctx.server.config):
         raise CommandError(errors.OBJECT_FREQ_NO_LFU)
@@ -485,7 +472,7 @@ def object_encoding(ctx, argv):
     (project extension) answer their type name: "array", "map", "set",
     "boolean", "null" or "bignum".
     """
-    v = _read(ctx, argv[2])
+    v = ctx.db.read(argv[2], touch=False)
     if v is None:
         return NULL
     t = type(v)
@@ -511,7 +498,7 @@ def object_help(ctx, argv):
             complexity="O(1)")
 def object_refcount(ctx, argv):
     """1, or INT_MAX for the integers 0..9999 that Redis shares between keys."""
-    v = _read(ctx, argv[2])
+    v = ctx.db.read(argv[2], touch=False)
     if v is None:
         return NULL
     n = v if type(v) is int else (string2ll(v) if type(v) is bytes else None)
@@ -535,7 +522,7 @@ def object_idletime(ctx, argv):
     tracker in :mod:`miniredis.keyspace`); for older keys a lower bound.
     """
     db = ctx.db
-    if _read(ctx, argv[2]) is None:
+    if ctx.db.read(argv[2], touch=False) is None:
         return NULL
     if _uses_lfu(ctx.server.config):
         raise CommandError(errors.OBJECT_IDLETIME_LFU)

@@ -559,7 +559,7 @@ def config_set(ctx, argv):
             summary="Reset the stats returned by INFO", since="2.0.0", complexity="O(1)")
 def config_resetstat(ctx, argv):
     ctx.server.stats.reset()
-    ctx.server.keyspace.expired_keys = 0
+    ctx.server.keyspace.reset_stats()
     for spec in _all_with_subcommands():
         spec.reset_stats()
     return OK

@@ -102,19 +102,9 @@ _BITOP_ARGS = [_arg("operation", "string"), _arg("destkey", "key", key=0),
 
 # --- lookups (the one place that type-checks) ---------------------------------------
 
-def _lookup(ctx, key):
-    """The live value at key, counted as a keyspace hit or miss (Redis' lookupKeyRead)."""
-    v = ctx.db.get(key)
-    if v is None:
-        ctx.server.stats.keyspace_misses += 1
-    else:
-        ctx.server.stats.keyspace_hits += 1
-    return v
-
-
 def read_value(ctx, key):
     """A value GET may return (string or typed), or None; WRONGTYPE for other types."""
-    v = _lookup(ctx, key)
+    v = ctx.db.read(key)
     if v is not None and type(v) not in _STORED:
         raise CommandError(errors.WRONGTYPE)
     return v
@@ -122,7 +112,7 @@ def read_value(ctx, key):
 
 def read_string(ctx, key):
     """The string at key as bytes, or None; WRONGTYPE for typed values and other types."""
-    v = _lookup(ctx, key)
+    v = ctx.db.read(key)
     if v is None or type(v) is bytes:
         return v
     return as_bytes(v)
@@ -159,16 +149,13 @@ def _write_in_place(db, key, s):
          arguments=_args(),
          key_specs=_ks("RO access"))
 def get(ctx, argv):
-    v = ctx.db.get(argv[1])
+    v = ctx.db.read(argv[1])
     if type(v) is bytes:
-        ctx.server.stats.keyspace_hits += 1
         return v
     if v is None:
-        ctx.server.stats.keyspace_misses += 1
         return NULL
     if type(v) not in _STORED:
         raise CommandError(errors.WRONGTYPE)
-    ctx.server.stats.keyspace_hits += 1
     return to_reply(v)
 
 
@@ -360,7 +347,7 @@ def getex(ctx, argv):
 def mget(ctx, argv):
     out = []
     for key in argv[1:]:
-        v = _lookup(ctx, key)
+        v = ctx.db.read(key)
         # Unlike GET, a key of another type is just a null here.
         if v is None or type(v) not in _STORED:
             out.append(NULL)
@@ -801,8 +788,8 @@ def _lcs_operand(v):
          key_specs=_ks("RO access", lastkey=1))
 def lcs(ctx, argv):
     # Both keys are looked up (and counted) before either is type-checked.
-    va = _lookup(ctx, argv[1])
-    vb = _lookup(ctx, argv[2])
+    va = ctx.db.read(argv[1])
+    vb = ctx.db.read(argv[2])
     a, b = _lcs_operand(va), _lcs_operand(vb)
     getlen, getidx, withlen, minlen = _lcs_options(argv)
     # Redis refuses a DP table (4 bytes a cell) bigger than proto-max-bulk-len.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from support import RawClient, start_miniredis, start_redis
+from support import RawClient, server_pair
 
 
 def test_ping_echo(compat):
@@ -85,15 +85,8 @@ def test_quit_closes_after_ok(mini_server, redis_server):
 
 @pytest.fixture(scope="module")
 def pw_servers():
-    m = start_miniredis("--requirepass", "s3cret")
-    try:
-        r = start_redis("--requirepass", "s3cret")
-    except BaseException:
-        m.stop()
-        raise
-    yield m, r
-    m.stop()
-    r.stop()
+    with server_pair("--requirepass", "s3cret") as pair:
+        yield pair
 
 
 @pytest.mark.parametrize("script", [

@@ -5,7 +5,6 @@ import time
 
 import pytest
 
-from support import RawClient, start_miniredis, start_redis
 
 
 def test_del_unlink_exists_touch_type(compat):
@@ -344,21 +343,6 @@ def test_keyspace_hits_and_misses_counted_as_redis(compat, cmd):
     _same_effect(compat.m, compat.r, *cmd)
 
 
-@pytest.fixture(scope="module")
-def no_active_expiry():
-    """A miniredis and a redis-server with DEBUG enabled and active expiry off (lazy only)."""
-    mini = start_miniredis()
-    ref = start_redis("--enable-debug-command", "yes")
-    m, r = RawClient(mini.port), RawClient(ref.port)
-    for c in (m, r):
-        assert c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0").v == "OK"
-    yield m, r
-    m.close()
-    r.close()
-    mini.stop()
-    ref.stop()
-
-
 @pytest.mark.parametrize("cmd", [
     ("EXISTS", "x", "y", "live"), ("TYPE", "x"), ("TTL", "x"), ("TOUCH", "x", "live"),
     ("OBJECT", "ENCODING", "x"), ("RENAME", "x", "z"), ("RENAME", "live", "x"),
@@ -370,13 +354,13 @@ def no_active_expiry():
     ("SCAN", "0", "MATCH", "live", "TYPE", "NONE"), ("SET", "x", "5"),
     ("SET", "x", "5", "KEEPTTL"), ("DBSIZE",),
 ])
-def test_lazy_expiry_by_each_command(no_active_expiry, cmd):
+def test_lazy_expiry_by_each_command(lazy_clients, cmd):
     """Which commands remove (and count) an expired key, and what they answer meanwhile.
 
     KEYS only skips expired keys; SCAN removes the ones it visits; a SCAN TYPE
     filter expires a key before classifying it, so TYPE none lists it.
     """
-    m, r = no_active_expiry
+    m, r = lazy_clients
     for c in (m, r):
         c.cmd("FLUSHALL")
         c.cmd("SET", "live", "1")
@@ -388,8 +372,8 @@ def test_lazy_expiry_by_each_command(no_active_expiry, cmd):
     assert m.cmd("PTTL", "x").t == r.cmd("PTTL", "x").t
 
 
-def test_full_scan_removes_the_expired_keys_it_visits(no_active_expiry):
-    m, r = no_active_expiry
+def test_full_scan_removes_the_expired_keys_it_visits(lazy_clients):
+    m, r = lazy_clients
     for c in (m, r):
         c.cmd("FLUSHALL")
         for i in range(100):

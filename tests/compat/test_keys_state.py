@@ -4,7 +4,6 @@ Only deterministic expiry is used (TTLs far in the future, or in the past so
 the key goes at once); TTL replies are compared by kind (-2, -1, positive).
 """
 
-import pytest
 from hypothesis import settings, strategies as st, HealthCheck
 from hypothesis.stateful import RuleBasedStateMachine, rule, initialize
 

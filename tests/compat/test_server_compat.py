@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from support import RawClient, start_redis
+from support import RawClient
 
 # Parameters whose value depends on how each server was started, not on defaults.
 ENV_PARAMS = {"bind", "port", "dir", "save", "appendonly", "daemonize", "pidfile", "logfile",
@@ -312,17 +312,9 @@ def test_command_getkeysandflags(compat):
 
 
 
-@pytest.fixture(scope="module")
-def debug_redis():
-    """A reference server that allows DEBUG (ours allows it from loopback by default)."""
-    s = start_redis("--enable-debug-command", "yes")
-    yield s
-    s.stop()
-
-
 @pytest.mark.parametrize("proto", [2, 3])
-def test_debug_protocol_and_misc(mini_server, debug_redis, proto):
-    m, r = RawClient(mini_server.port, proto), RawClient(debug_redis.port, proto)
+def test_debug_protocol_and_misc(mini_server, debug_pair, proto):
+    m, r = RawClient(mini_server.port, proto), RawClient(debug_pair[1].port, proto)
     try:
         if proto == 3:
             # Our test client has no attribute type: compare the bytes.
@@ -351,20 +343,6 @@ def test_debug_change_repl_id_changes_master_replid(r):
     assert pick(before) != pick(after) and len(pick(after)) == 40
 
 
-@pytest.fixture(scope="module")
-def debug_servers():
-    from support import start_miniredis, start_redis
-    m = start_miniredis("--enable-debug-command", "yes")
-    try:
-        r = start_redis("--enable-debug-command", "yes")
-    except BaseException:
-        m.stop()
-        raise
-    yield m, r
-    m.stop()
-    r.stop()
-
-
 @pytest.mark.parametrize("script", [
     [("DEBUG", "POPULATE", "3"), ("DBSIZE",), ("GET", "key:2"), ("GET", "key:3")],
     [("SET", "key:1", "mine"), ("DEBUG", "POPULATE", "2"), ("GET", "key:1"), ("GET", "key:0")],
@@ -374,9 +352,8 @@ def debug_servers():
      ("DEBUG", "POPULATE", "1", "a", "1", "1"), ("DEBUG", "POPULATE"), ("DEBUG", "POPULATE", "0")],
     [("SELECT", "2147483648"), ("SELECT", "-2147483649"), ("SELECT", "16"), ("SELECT", "1x")],
 ])
-def test_debug_populate_and_select_ranges(debug_servers, script):
-    from support import RawClient
-    m_srv, r_srv = debug_servers
+def test_debug_populate_and_select_ranges(debug_pair, script):
+    m_srv, r_srv = debug_pair
     m, r = RawClient(m_srv.port), RawClient(r_srv.port)
     m.cmd("FLUSHALL")
     r.cmd("FLUSHALL")
@@ -384,23 +361,6 @@ def test_debug_populate_and_select_ranges(debug_servers, script):
         assert m.cmd(*cmd) == r.cmd(*cmd), cmd
     m.close()
     r.close()
-
-
-def test_debug_sleep_stops_the_whole_server(debug_servers):
-    import threading
-    import time
-    from support import RawClient
-    m_srv, _ = debug_servers
-    sleeper, other = RawClient(m_srv.port), RawClient(m_srv.port)
-    t = threading.Thread(target=sleeper.cmd, args=("DEBUG", "SLEEP", "0.3"))
-    t.start()
-    time.sleep(0.05)
-    started = time.time()
-    assert other.cmd("PING").v == "PONG"
-    assert time.time() - started >= 0.15
-    t.join(5)
-    sleeper.close()
-    other.close()
 
 
 def test_unknown_subcommand_counts_no_call(compat):

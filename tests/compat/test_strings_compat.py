@@ -719,33 +719,13 @@ def test_command_docs_arguments(compat):
         compat.same("COMMAND", "DOCS", name)
 
 
-@pytest.fixture(scope="module")
-def lazy_only():
-    """Both servers with active expiry off: only lookups remove expired keys."""
-    from support import RawClient, start_miniredis, start_redis
-    mini = start_miniredis("--enable-debug-command", "yes")
-    try:
-        ref = start_redis("--enable-debug-command", "yes")
-    except BaseException:
-        mini.stop()
-        raise
-    m, r = RawClient(mini.port), RawClient(ref.port)
-    for c in (m, r):
-        assert c.cmd("DEBUG", "SET-ACTIVE-EXPIRE", "0").v == "OK"
-    yield m, r
-    m.close()
-    r.close()
-    mini.stop()
-    ref.stop()
-
-
 @pytest.mark.parametrize("cmd", [
     ("SET", "k", "v", "PXAT", "1"), ("SET", "k", "v", "EXAT", "1"),
     ("SET", "k", "v", "PX", "1"), ("PSETEX", "k", "1", "v"),
 ])
-def test_set_with_a_passed_expiry_keeps_the_key_until_looked_at(lazy_only, cmd):
+def test_set_with_a_passed_expiry_keeps_the_key_until_looked_at(lazy_clients, cmd):
     import time
-    m, r = lazy_only
+    m, r = lazy_clients
     for c in (m, r):
         c.cmd("FLUSHALL")
         c.cmd("CONFIG", "RESETSTAT")

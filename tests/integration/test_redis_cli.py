@@ -5,7 +5,6 @@ import subprocess
 
 import pytest
 
-from support import RawClient
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-cli") is None, reason="redis-cli not installed")
 
