@@ -254,3 +254,47 @@ class RawClient(object):
             self.sock.close()
         except OSError:
             pass
+
+
+# --- differential state machines ----------------------------------------------------
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis.stateful import RuleBasedStateMachine, initialize  # noqa: E402
+
+
+class DifferentialMachine(RuleBasedStateMachine):
+    """Base of the Hypothesis state machines: every rule runs on both servers.
+
+    Subclasses add rules calling ``self.same(*command)``; ``run_machine``
+    points them at a (miniredis, redis-server) pair.
+    """
+
+    ports = None
+
+    @initialize()
+    def connect(self):
+        mport, rport = self.ports
+        self.m = RawClient(mport)
+        self.r = RawClient(rport)
+        self.m.cmd("FLUSHALL")
+        self.r.cmd("FLUSHALL")
+
+    def teardown(self):
+        if hasattr(self, "m"):
+            self.m.close()
+            self.r.close()
+
+    def same(self, *args, key=None):
+        """Both replies equal (after ``key``, for replies compared by kind)."""
+        m, r = self.m.cmd(*args), self.r.cmd(*args)
+        if key is not None:
+            m, r = key(m), key(r)
+        assert m == r, (args, m, r)
+
+
+def run_machine(machine, mini, ref, examples=40, steps=30):
+    machine.ports = (mini.port, ref.port)
+    case = machine.TestCase
+    case.settings = settings(max_examples=examples, stateful_step_count=steps, deadline=None,
+                             suppress_health_check=list(HealthCheck))
+    case().runTest()

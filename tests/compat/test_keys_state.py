@@ -4,10 +4,10 @@ Only deterministic expiry is used (TTLs far in the future, or in the past so
 the key goes at once); TTL replies are compared by kind (-2, -1, positive).
 """
 
-from hypothesis import settings, strategies as st, HealthCheck
-from hypothesis.stateful import RuleBasedStateMachine, rule, initialize
+from hypothesis import strategies as st
+from hypothesis.stateful import rule
 
-from support import RawClient
+from support import DifferentialMachine, run_machine
 
 KEYS = st.sampled_from(["a", "b", "c", "{x}d"])
 VALUES = st.sampled_from(["", "1", "10", "-3", "abc", "x" * 50])
@@ -22,28 +22,7 @@ def _ttl_kind(reply):
     return reply
 
 
-class KeysMachine(RuleBasedStateMachine):
-    ports = None
-
-    @initialize()
-    def connect(self):
-        mport, rport = self.ports
-        self.m = RawClient(mport)
-        self.r = RawClient(rport)
-        self.m.cmd("FLUSHALL")
-        self.r.cmd("FLUSHALL")
-
-    def teardown(self):
-        if hasattr(self, "m"):
-            self.m.close()
-            self.r.close()
-
-    def same(self, *args, key=None):
-        m, r = self.m.cmd(*args), self.r.cmd(*args)
-        if key is not None:
-            m, r = key(m), key(r)
-        assert m == r, (args, m, r)
-
+class KeysMachine(DifferentialMachine):
     @rule(k=KEYS, v=VALUES)
     def set(self, k, v):
         self.same("SET", k, v)
@@ -122,8 +101,4 @@ class KeysMachine(RuleBasedStateMachine):
 
 
 def test_keys_state_machine(mini_server, redis_server):
-    KeysMachine.ports = (mini_server.port, redis_server.port)
-    run = KeysMachine.TestCase
-    run.settings = settings(max_examples=40, stateful_step_count=30, deadline=None,
-                            suppress_health_check=list(HealthCheck))
-    run().runTest()
+    run_machine(KeysMachine, mini_server, redis_server)

@@ -4,10 +4,10 @@ Every reply is compared type-exactly. Expiries are either far in the future
 or already past (PXAT 1), so nothing depends on timing.
 """
 
-from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+from hypothesis import strategies as st
+from hypothesis.stateful import rule
 
-from support import RawClient
+from support import DifferentialMachine, run_machine
 
 KEYS = st.sampled_from(["a", "b", "c"])
 VALUES = st.sampled_from(["", "0", "1", "10", "-3", "2.5", "abc", "9223372036854775806",
@@ -22,26 +22,7 @@ SET_OPTIONS = st.lists(st.sampled_from([("NX",), ("XX",), ("GET",), ("KEEPTTL",)
                                         ("EX", "0")]), max_size=3)
 
 
-class StringsMachine(RuleBasedStateMachine):
-    ports = None
-
-    @initialize()
-    def connect(self):
-        mport, rport = self.ports
-        self.m = RawClient(mport)
-        self.r = RawClient(rport)
-        self.m.cmd("FLUSHALL")
-        self.r.cmd("FLUSHALL")
-
-    def teardown(self):
-        if hasattr(self, "m"):
-            self.m.close()
-            self.r.close()
-
-    def same(self, *args):
-        m, r = self.m.cmd(*args), self.r.cmd(*args)
-        assert m == r, (args, m, r)
-
+class StringsMachine(DifferentialMachine):
     @rule(k=KEYS, v=VALUES, opts=SET_OPTIONS)
     def set(self, k, v, opts):
         self.same("SET", k, v, *[a for opt in opts for a in opt])
@@ -136,8 +117,4 @@ class StringsMachine(RuleBasedStateMachine):
 
 
 def test_strings_state_machine(mini_server, redis_server):
-    StringsMachine.ports = (mini_server.port, redis_server.port)
-    run = StringsMachine.TestCase
-    run.settings = settings(max_examples=40, stateful_step_count=30, deadline=None,
-                            suppress_health_check=list(HealthCheck))
-    run().runTest()
+    run_machine(StringsMachine, mini_server, redis_server)
