@@ -93,8 +93,30 @@ class Dispatcher(object):
         slow_resolve = self._slow_resolve
         command_error = CommandError
 
-        def execute(conn, spec, argv):
-            """Execute a resolved command (also used by EXEC and scripting)."""
+        def dispatch(conn, argv, spec=None):
+            """Run one request; returns the reply (never raises for command errors).
+
+            With ``spec`` given (EXEC, scripts) the request is already resolved
+            and checked: only the execution steps run. Both cases share this
+            one function so the common path makes no further Python call.
+            """
+            if spec is None:
+                spec = lookup(argv[0])
+                # Fast path: a known plain command with the right arity.
+                if spec is None or not spec.min_args <= len(argv) <= spec.max_args:
+                    spec = slow_resolve(conn, argv)
+                    if type(spec) is not CommandSpec:
+                        return spec  # an error reply, or None to drop the client
+                conn.last_command = spec.fullname_bytes
+                if not conn.authenticated and not spec.no_auth:
+                    return error(errors.NOAUTH, spec)
+                if type(argv) is typed_args and not spec.typed_ok(argv):
+                    return error(errors.TYPED_POSITION, spec)
+                if context_hooks:
+                    for hook in context_hooks:
+                        r = hook(conn, spec, argv)
+                        if r is not None:
+                            return r
             dirty = keyspace.dirty
             t0 = perf()
             try:
@@ -114,25 +136,9 @@ class Dispatcher(object):
                     hook(conn, spec, argv)
             return reply
 
-        def dispatch(conn, argv):
-            """Run one request; returns the reply (never raises for command errors)."""
-            spec = lookup(argv[0])
-            # Fast path: a known plain command with the right arity.
-            if spec is None or not spec.min_args <= len(argv) <= spec.max_args:
-                spec = slow_resolve(conn, argv)
-                if type(spec) is not CommandSpec:
-                    return spec  # an error reply, or None to drop the client
-            conn.last_command = spec.fullname_bytes
-            if not conn.authenticated and not spec.no_auth:
-                return error(errors.NOAUTH, spec)
-            if type(argv) is typed_args and not spec.typed_ok(argv):
-                return error(errors.TYPED_POSITION, spec)
-            if context_hooks:
-                for hook in context_hooks:
-                    r = hook(conn, spec, argv)
-                    if r is not None:
-                        return r
-            return execute(conn, spec, argv)
+        def execute(conn, spec, argv):
+            """Execute a resolved command (EXEC, scripting): no lookup, auth or context rules."""
+            return dispatch(conn, argv, spec)
 
         return dispatch, execute
 

@@ -71,40 +71,50 @@ class Database(object):
         return len(self.data)
 
     # --- reading -------------------------------------------------------------
+    # get / read / peek are the lookups. They share _expired(), called only
+    # when the database has TTLs at all; the access stamp is inlined because
+    # GET runs through here for every request.
+
     def get(self, key):
         """The live value at key, or None; records the access. Removes the key if its TTL has passed."""
         v = self.data.get(key)
         if v is not None:
-            if self.expires:
-                when = self.expires.get(key)
-                if when is not None and when <= self.keyspace.clock():
-                    self._expire(key)
-                    return None
-            # Access tracking, inlined for the hot path; see touch().
+            if self.expires and self._expired(key):
+                return None
             now = self.keyspace.lru_now
             if self.access.get(key) is not now:
                 self._record(key, now)
         return v
 
     def read(self, key, touch=True):
-        """A read by a command: get() (or peek() without ``touch``), counted as a
+        """A read by a command: like get() (peek() without ``touch``), counted as a
         keyspace hit or miss as Redis' lookupKeyRead counts it."""
-        v = self.get(key) if touch else self.peek(key)
-        if v is None:
-            self.keyspace.misses += 1
-        else:
-            self.keyspace.hits += 1
+        v = self.data.get(key)
+        ks = self.keyspace
+        if v is None or (self.expires and self._expired(key)):
+            ks.misses += 1
+            return None
+        ks.hits += 1
+        if touch:
+            now = ks.lru_now
+            if self.access.get(key) is not now:
+                self._record(key, now)
         return v
 
     def peek(self, key):
         """The live value at key, or None, without recording an access (TYPE, TTL, OBJECT ...)."""
         v = self.data.get(key)
-        if v is not None and self.expires:
-            when = self.expires.get(key)
-            if when is not None and when <= self.keyspace.clock():
-                self._expire(key)
-                return None
+        if v is not None and self.expires and self._expired(key):
+            return None
         return v
+
+    def _expired(self, key):
+        """True (and the key removed) when key's TTL has passed."""
+        when = self.expires.get(key)
+        if when is not None and when <= self.keyspace.clock():
+            self._expire(key)
+            return True
+        return False
 
     def idle_seconds(self, key):
         """Seconds since the last access of key (a lower bound when it is no longer tracked)."""

@@ -167,9 +167,8 @@ _mb_overhead = _MB_OVERHEAD.__getitem__
 _join = b"".join
 _chain = itertools.chain.from_iterable
 _set = set
-_list = list
 _LIST_ONLY = {list}
-_BYTES_ONLY = {bytes}
+_list = list
 # An aggregate header of 1000 elements or more after a line end.
 _BIG_AGGREGATE = re.compile(rb"\n[*~%>|][0-9]{4}").search
 # A request no client can send (random per process): see RequestReader._feed_fresh.
@@ -192,20 +191,28 @@ def _drain(hr):
 
 
 def _plain(reqs, data):
-    """True when hiredis read ``data`` as Redis would: lists of bulk strings only.
+    """True when hiredis read ``data`` as Redis would: whole lists of bulk strings only.
 
     hiredis is as strict as Redis about lengths; what it accepts beyond
-    Redis is other element types. Those that do not come back as bytes are
-    caught by type. Simple strings, big numbers and verbatim strings do come
-    back as bytes but have no '$' header: with one '$' per argument the
-    batch is canonical (a '$' inside a payload merely sends the batch to
-    the exact, slower check). Only a request crafted so that payload '$'
-    bytes stand in for missing headers would pass; it then reads its own
-    odd elements as bulk strings, which affects no one else.
+    Redis is other element types. Canonical data has exactly one '*' per
+    request and one '$' per argument, so counting them (C-speed) stands in
+    for walking the headers: a simple string, big number or verbatim string
+    lacks its '$', a nested aggregate adds a '*' (and null or numeric
+    elements are not sized, so len() refuses them). A '*' or '$' inside a
+    payload merely sends the batch to the exact, slower check. Only a
+    request crafted so that payload bytes stand in for missing headers
+    would pass; it then reads its own odd elements as bulk strings, which
+    affects no one else.
     """
-    return (_set(map(type, reqs)) == _LIST_ONLY
-            and _set(map(type, _chain(reqs))) <= _BYTES_ONLY
-            and data.count(36) == sum(map(len, reqs)))
+    try:
+        nargs = sum(map(len, reqs))
+        # Counts can be forged from payload bytes; types cannot: every
+        # argument must really be bytes before a command sees it (join
+        # refuses anything else).
+        _join(_chain(reqs))
+    except TypeError:
+        return False
+    return data.count(36) == nargs and data.count(42) == len(reqs)
 
 
 def _canonical_size(reqs):
@@ -513,8 +520,18 @@ def _parse_value(buf, p, depth):
 
 # --- reply encoding --------------------------------------------------------------
 
+# "$<n>\r\n" for short bulk strings: extending the output with the cached
+# header, the payload and CRLF is about twice as fast as formatting.
+BULK_HEADERS = [b"$%d\r\n" % n for n in range(1024)]
+CRLF = b"\r\n"
+
+
 def _enc_bytes(r, proto, out):
-    out.append(b"$%d\r\n%b\r\n" % (len(r), r))
+    n = len(r)
+    if n < 1024:
+        out.extend((BULK_HEADERS[n], r, CRLF))
+    else:
+        out.append(b"$%d\r\n%b\r\n" % (n, r))
 
 
 def _enc_int(r, proto, out):

@@ -23,7 +23,7 @@ from .config import Config
 from .connection import Connection
 from .dispatcher import Dispatcher
 from .keyspace import Keyspace
-from .protocol import RequestReader, encode_into
+from .protocol import BULK_HEADERS, CRLF, RequestReader, encode_into
 from .replies import Simple
 
 log = logging.getLogger("miniredis")
@@ -211,6 +211,7 @@ class Server(object):
         dispatch = self.dispatcher.dispatch
         stats = self.stats
         _bytes, _int, _simple = bytes, int, Simple
+        bulk_headers, crlf = BULK_HEADERS, CRLF
         while not conn.closing:
             # Clients wait for our replies before sending more, so the socket
             # is almost never readable right after a batch: waiting first
@@ -233,7 +234,11 @@ class Server(object):
                     reply = _reply_gate(conn, reply)
                 t = type(reply)
                 if t is _bytes:
-                    out.append(b"$%d\r\n%b\r\n" % (len(reply), reply))
+                    n = len(reply)
+                    if n < 1024:
+                        out.extend((bulk_headers[n], reply, crlf))
+                    else:
+                        out.append(b"$%d\r\n%b\r\n" % (n, reply))
                 elif t is _simple:
                     out.append(reply.raw)
                 elif t is _int:
