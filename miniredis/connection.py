@@ -20,7 +20,7 @@ class Connection(object):
         "lib_ver", "db", "proto", "authenticated", "user", "reader",
         "created", "last_interaction", "closing", "kill_reason", "multi",
         "multi_error", "watched", "watch_dirty", "subscriptions", "psubscriptions",
-        "blocked", "flags", "last_command", "out", "send_lock", "greenlet",
+        "blocked", "flags", "last_command", "out", "pending", "reading", "writing",
         "reply_mode",
     )
 
@@ -59,8 +59,8 @@ class Connection(object):
         self.flags = ""
         self.last_command = b"NULL"
         self.out = []              # encoded replies waiting for the batch write
-        self.send_lock = None
-        self.greenlet = None
+        self.pending = None        # output the socket has not taken yet (server.write)
+        self.reading = self.writing = None   # the server's io watchers
         self.reply_mode = 0        # CLIENT REPLY: 0 on, 1 off, 2 skip next, 3 skipping this one
 
     # --- protocol / auth -------------------------------------------------------
@@ -79,26 +79,17 @@ class Connection(object):
     # --- output ---------------------------------------------------------------
     def flush(self):
         """Send the replies queued so far (before blocking, or for pushes)."""
-        if self.out and self.sock is not None:
+        if self.out:
             data = b"".join(self.out)
             self.out = []
-            self.server.stats.net_output_bytes += len(data)
-            try:
-                self.sock.sendall(data)
-            except OSError:
-                self.closing = True
+            self.server.write(self, data)
 
     def kill(self, reason="killed"):
-        """Close this client from another one (CLIENT KILL, SHUTDOWN)."""
+        """Close this client (CLIENT KILL, SHUTDOWN): at once, or after the reply it is
+        producing when it is the client being served."""
         self.closing = True
         self.kill_reason = reason
-        sock = self.sock
-        if sock is not None:
-            try:
-                import socket as _s
-                sock.shutdown(_s.SHUT_RDWR)
-            except OSError:
-                pass
+        self.server.kill_client(self)
 
     def info_line(self, running=(0, 0)):
         """One CLIENT LIST / CLIENT INFO line, fields in Redis 7.0's order.

@@ -1,13 +1,20 @@
 """The network server on gevent.
 
-Owns: listening sockets, the per-connection loop (recv -> reader -> dispatch
-each complete request -> one sendall per batch), the client table, server
-statistics, background greenlets (active expiry) and graceful stop.
+Owns: listening sockets, the per-connection read path (recv -> reader ->
+dispatch each complete request -> one send per batch), output that the
+socket could not take at once, the client table, server statistics,
+background greenlets (active expiry) and graceful stop.
 Must not touch: command semantics (the dispatcher runs them), encoding rules
 (the protocol module writes replies).
+
+Connections are driven by libev io watchers on gevent's loop, like Redis'
+event loop: a readable socket calls ``_on_readable`` in the hub, which reads
+and answers everything that arrived, without a greenlet per client (two
+greenlet switches per read were a large share of the time per request).
+Command code therefore must not block on gevent; work that waits (later:
+blocking pops) registers itself and answers from another callback.
 """
 
-import errno
 import logging
 import os
 import socket
@@ -15,7 +22,6 @@ import time
 
 import gevent
 from gevent.event import Event
-from gevent.server import StreamServer
 
 from . import __version__, REDIS_VERSION
 from . import commands  # noqa: F401  (registers every command)
@@ -29,6 +35,7 @@ from .replies import Simple
 log = logging.getLogger("miniredis")
 
 RECV_SIZE = 64 * 1024
+_READ, _WRITE = 1, 2   # libev event masks
 
 
 def _reply_gate(conn, reply):
@@ -79,6 +86,8 @@ class Server(object):
         self.version = __version__
         self.redis_version = REDIS_VERSION
         self.bound = []  # (host, port) actually listening
+        self.loop = gevent.get_hub().loop
+        self.serving = None   # the client whose requests are running now
         self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
         self.config.on_set.append(self._config_changed)
 
@@ -112,9 +121,9 @@ class Server(object):
                 self.listeners = []
                 raise
             sock.setblocking(False)
-            srv = StreamServer(sock, self._handle)
-            srv.start()
-            self.listeners.append(srv)
+            watcher = self.loop.io(sock.fileno(), _READ)
+            watcher.start(self._accept, sock)
+            self.listeners.append((sock, watcher))
             self.bound.append(sock.getsockname()[:2])
         self.background.append(gevent.spawn(self._cron))
 
@@ -126,10 +135,13 @@ class Server(object):
         """Stop accepting, close clients, end background work; idempotent."""
         if self.stopped.is_set():
             return
-        for srv in self.listeners:
-            srv.close()
+        for sock, watcher in self.listeners:
+            watcher.stop()
+            watcher.close()
+            sock.close()
+        self.listeners = []
         for c in list(self.clients.values()):
-            c.kill("shutdown")
+            self.close_client(c)
         for g in self.background:
             g.kill(block=False)
         self.stopped.set()
@@ -158,13 +170,26 @@ class Server(object):
         self._next_id += 1
         return self._next_id
 
-    def _handle(self, sock, addr):
-        cfg = self.config
+    def _accept(self, lsock):
+        """The listening socket is readable: take every pending connection."""
+        while True:
+            try:
+                sock, addr = lsock.accept()
+            except BlockingIOError:
+                return
+            except OSError as e:
+                # EMFILE and the like: leave the rest in the backlog for now.
+                log.warning("Error accepting a client connection: %s", e)
+                return
+            self._new_client(sock, addr)
+
+    def _new_client(self, sock, addr):
         self.stats.total_connections_received += 1
-        if len(self.clients) >= cfg.maxclients:
+        sock.setblocking(False)
+        if len(self.clients) >= self.config.maxclients:
             self.stats.rejected_connections += 1
             try:
-                sock.sendall(b"-ERR max number of clients reached\r\n")
+                sock.send(b"-ERR max number of clients reached\r\n")
             except OSError:
                 pass
             sock.close()
@@ -174,104 +199,148 @@ class Server(object):
         except OSError:
             pass
         conn = Connection(self, sock, addr, self.new_client_id())
-        conn.greenlet = gevent.getcurrent()
+        conn.reading = self.loop.io(sock.fileno(), _READ)
+        conn.writing = self.loop.io(sock.fileno(), _WRITE)
+        conn.reading.start(self._on_readable, conn)
         self.clients[conn.id] = conn
-        try:
-            self._serve(conn, sock)
-        except OSError as e:
-            if e.errno not in (errno.ECONNRESET, errno.EPIPE, errno.EBADF, errno.ENOTCONN):
-                log.debug("client %d: %s", conn.id, e)
-        finally:
-            self.clients.pop(conn.id, None)
-            for hook in self.on_disconnect:
-                try:
-                    hook(conn)
-                except Exception:
-                    log.exception("disconnect hook failed")
-            conn.sock = None
-            try:
-                sock.close()
-            except OSError:
-                pass
 
     on_disconnect = []   # fn(conn): release subscriptions, blocked state, watches
 
-    def _serve(self, conn, sock):
-        # gevent's socket methods add a Python layer (and sendall a getsockopt
-        # syscall) to every call; on this path we use the underlying
-        # non-blocking socket and fall back to gevent only to wait.
-        raw = sock._sock
-        raw_recv = raw.recv
-        raw_send = raw.send
-        wait_readable = getattr(sock, "_wait", None)
-        read_event = getattr(sock, "_read_event", None)
-        if wait_readable is None:  # not a gevent socket as we know it: let gevent wait
-            raw_recv = sock.recv
-        reader = conn.reader
-        dispatch = self.dispatcher.dispatch
-        stats = self.stats
-        _bytes, _int, _simple = bytes, int, Simple
-        bulk_headers, crlf = BULK_HEADERS, CRLF
-        while not conn.closing:
-            # Clients wait for our replies before sending more, so the socket
-            # is almost never readable right after a batch: waiting first
-            # saves a failing recv (and its exception) per batch.
-            if wait_readable is not None:
-                wait_readable(read_event)
+    def close_client(self, conn):
+        """Forget a client at once: watchers, socket, then the disconnect hooks."""
+        if conn.sock is None:
+            return
+        for w in (conn.reading, conn.writing):
+            w.stop()
+            w.close()
+        self.clients.pop(conn.id, None)
+        try:
+            conn.sock.close()
+        except OSError:
+            pass
+        conn.sock = None
+        conn.pending = None
+        for hook in self.on_disconnect:
             try:
-                data = raw_recv(RECV_SIZE)
-            except BlockingIOError:
-                continue
-            if not data:
-                return
-            stats.net_input_bytes += len(data)
-            conn.last_interaction = time.time()
-            reqs, err = reader.feed(data)
-            out = conn.out
-            for argv in reqs:
-                reply = dispatch(conn, argv)
-                if conn.reply_mode:
-                    reply = _reply_gate(conn, reply)
-                t = type(reply)
-                if t is _bytes:
-                    n = len(reply)
-                    if n < 1024:
-                        out.extend((bulk_headers[n], reply, crlf))
-                    else:
-                        out.append(b"$%d\r\n%b\r\n" % (n, reply))
-                elif t is _simple:
-                    out.append(reply.raw)
-                elif t is _int:
-                    out.append(b":%d\r\n" % reply)
-                elif reply is not None:
-                    encode_into(reply, conn.proto, out)
-                if conn.closing:
-                    if conn.kill_reason == "security":
-                        # Like Redis, an HTTP-looking request drops the client
-                        # before anything of this read is answered.
-                        out.clear()
-                    break
-                out = conn.out  # a command may have flushed (blocking ops, pushes)
-            if err is not None and not conn.closing:
-                if err is not RequestReader.CLOSE:
-                    out.append(b"-%s\r\n" % err.encode())
-                    log.debug("Protocol error (%s) from client: id=%d addr=%s", err, conn.id, conn.addr)
+                hook(conn)
+            except Exception:
+                log.exception("disconnect hook failed")
+
+    def kill_client(self, conn):
+        if conn is not self.serving:
+            self.close_client(conn)
+
+    def _on_readable(self, conn):
+        self.serving = conn
+        try:
+            self._serve_read(conn)
+        except Exception:
+            log.exception("client %d: unexpected error, closing", conn.id)
+            self.close_client(conn)
+        finally:
+            self.serving = None
+
+    def _serve_read(self, conn):
+        """Read what arrived, run every complete request, answer in one send."""
+        try:
+            data = conn.sock.recv(RECV_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:
+            self.close_client(conn)
+            return
+        if not data:
+            self.close_client(conn)
+            return
+        stats = self.stats
+        stats.net_input_bytes += len(data)
+        conn.last_interaction = time.time()
+        reqs, err = conn.reader.feed(data)
+        out = conn.out
+        dispatch = self.dispatcher.dispatch
+        for argv in reqs:
+            reply = dispatch(conn, argv)
+            if conn.reply_mode:
+                reply = _reply_gate(conn, reply)
+            t = type(reply)
+            if t is bytes:
+                n = len(reply)
+                if n < 1024:
+                    out.extend((BULK_HEADERS[n], reply, CRLF))
                 else:
-                    log.warning("Closing client that reached max query buffer length: id=%d addr=%s",
-                                conn.id, conn.addr)
-                conn.closing = True
-            if out:
-                data = b"".join(out) if len(out) > 1 else out[0]
-                conn.out = []
-                stats.net_output_bytes += len(data)
-                try:
-                    sent = raw_send(data)
-                except BlockingIOError:
-                    sent = 0
-                if sent < len(data):
-                    sock.sendall(memoryview(data)[sent:])
-            if self.shutdown_requested:
+                    out.append(b"$%d\r\n%b\r\n" % (n, reply))
+            elif t is Simple:
+                out.append(reply.raw)
+            elif t is int:
+                out.append(b":%d\r\n" % reply)
+            elif reply is not None:
+                encode_into(reply, conn.proto, out)
+            if conn.closing:
+                if conn.kill_reason == "security":
+                    # Like Redis, an HTTP-looking request drops the client
+                    # before anything of this read is answered.
+                    out.clear()
+                break
+            out = conn.out  # a command may have flushed (pushes, blocking ops)
+        if err is not None and not conn.closing:
+            if err is not RequestReader.CLOSE:
+                out.append(b"-%s\r\n" % err.encode())
+                log.debug("Protocol error (%s) from client: id=%d addr=%s", err, conn.id, conn.addr)
+            else:
+                log.warning("Closing client that reached max query buffer length: id=%d addr=%s",
+                            conn.id, conn.addr)
+            conn.closing = True
+        if out:
+            conn.out = []
+            self.write(conn, b"".join(out) if len(out) > 1 else out[0])
+        if conn.closing and conn.pending is None:
+            self.close_client(conn)
+
+    def write(self, conn, data):
+        """Send data to a client; what the socket cannot take now waits for it to drain.
+
+        While output waits the client is not read (back-pressure, so a
+        client that never reads cannot make us buffer without bound).
+        """
+        if conn.sock is None:
+            return
+        self.stats.net_output_bytes += len(data)
+        if conn.pending is not None:
+            conn.pending.append(data)
+            return
+        try:
+            sent = conn.sock.send(data)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            conn.closing = True
+            conn.pending = None
+            return
+        if sent < len(data):
+            conn.pending = [memoryview(data)[sent:]]
+            conn.reading.stop()
+            conn.writing.start(self._on_writable, conn)
+
+    def _on_writable(self, conn):
+        pending = conn.pending
+        while pending:
+            try:
+                sent = conn.sock.send(pending[0])
+            except BlockingIOError:
                 return
+            except OSError:
+                self.close_client(conn)
+                return
+            if sent < len(pending[0]):
+                pending[0] = memoryview(pending[0])[sent:]
+                return
+            pending.pop(0)
+        conn.pending = None
+        conn.writing.stop()
+        if conn.closing:
+            self.close_client(conn)
+        else:
+            conn.reading.start(self._on_readable, conn)
 
     # --- helpers for commands -----------------------------------------------------
     def uptime(self):
