@@ -117,7 +117,7 @@ class Dispatcher(object):
                         r = hook(conn, spec, argv)
                         if r is not None:
                             return r
-            dirty = keyspace.dirty
+            dirty = keyspace.dirty if propagate_hooks else 0
             t0 = perf()
             try:
                 reply = spec.func(conn, argv)
