@@ -374,7 +374,9 @@ def test_random_key_finds_the_live_key_among_many_expired(ks, clock):
     db.set(b"live", b"v")
     clock.ms += 1
     assert db.random_key() == b"live"
-    assert list(db.data) == [b"live"] and ks.expired_keys == 500
+    # Drawing "live" early may leave some expired keys unswept: each key is
+    # either still stored or counted as expired, never both.
+    assert b"live" in db.data and ks.expired_keys + len(db.data) == 501
     db.set_expire(b"live", clock.ms + 1)
     clock.ms += 1
     assert db.random_key() is None and not db.data
