@@ -57,7 +57,12 @@ def _carry(db, key, when, raw):
 # --- existence and deletion -------------------------------------------------------
 
 @command("del", -2, "write", keys=(1, -1, 1), group="generic",
-         summary="Delete a key", since="1.0.0", complexity="O(N)",
+         summary="Delete a key", since="1.0.0",
+         complexity="O(N) where N is the number of keys that will be removed. When a key to "
+         "remove holds a value other than a string, the individual complexity "
+         "for this key is O(M) where M is the number of elements in the list, "
+         "set, sorted set or hash. Removing a single key that holds a string "
+         "value is O(1).",
          tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RM delete", lastkey=-1)])
 def del_(ctx, argv):
     db = ctx.db
@@ -69,7 +74,10 @@ alias("delete", "del")
 
 @command("unlink", -2, "write fast", keys=(1, -1, 1), group="generic",
          summary="Delete a key asynchronously in another thread. Otherwise it is just as DEL, "
-                 "but non blocking.", since="4.0.0", complexity="O(1) for each key removed",
+                 "but non blocking.", since="4.0.0",
+         complexity="O(1) for each key removed regardless of its size. Then the command "
+         "does O(N) work in a different thread in order to reclaim memory, where "
+         "N is the number of allocations the deleted objects where composed of.",
          tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RM delete", lastkey=-1)])
 def unlink(ctx, argv):
     # Freeing memory is the garbage collector's job here, so UNLINK is DEL.
@@ -78,7 +86,8 @@ def unlink(ctx, argv):
 
 
 @command("exists", -2, "readonly fast", keys=(1, -1, 1), group="generic",
-         summary="Determine if a key exists", since="1.0.0", complexity="O(N)",
+         summary="Determine if a key exists", since="1.0.0",
+         complexity="O(N) where N is the number of keys to check.",
          tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RO", lastkey=-1)])
 def exists(ctx, argv):
     # A key named twice counts twice, as in Redis.
@@ -87,7 +96,8 @@ def exists(ctx, argv):
 
 @command("touch", -2, "readonly fast", keys=(1, -1, 1), group="generic",
          summary="Alters the last access time of a key(s). Returns the number of existing keys "
-                 "specified.", since="3.2.1", complexity="O(N)",
+                 "specified.", since="3.2.1",
+         complexity="O(N) where N is the number of keys that will be touched.",
          tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RO", lastkey=-1)])
 def touch(ctx, argv):
     return sum(1 for k in argv[1:] if ctx.db.read(k) is not None)
@@ -105,7 +115,9 @@ def type_(ctx, argv):
 
 @command("keys", 2, "readonly", group="generic", acl=("@dangerous",),
          summary="Find all keys matching the given pattern", since="1.0.0",
-         complexity="O(N) with N being the number of keys in the database",
+         complexity="O(N) with N being the number of keys in the database, under the "
+         "assumption that the key names in the database and the given pattern "
+         "have limited length.",
          tips=("request_policy:all_shards", "nondeterministic_output_order"))
 def keys(ctx, argv):
     live = ctx.db.live_keys()
@@ -117,7 +129,9 @@ def keys(ctx, argv):
 
 @command("scan", -2, "readonly", group="generic",
          summary="Incrementally iterate the keys space", since="2.8.0",
-         complexity="O(1) for every call. O(N) for a complete iteration.",
+         complexity="O(1) for every call. O(N) for a complete iteration, including enough "
+         "command calls for the cursor to return back to 0. N is the number of "
+         "elements inside the collection.",
          tips=("nondeterministic_output", "request_policy:special"))
 def scan_(ctx, argv):
     cursor = scan.parse_cursor(argv[1])
@@ -181,6 +195,7 @@ def rename(ctx, argv):
 
 @command("renamenx", 3, "write fast", keys=(1, 2, 1), group="generic",
          summary="Rename a key, only if the new key does not exist", since="1.0.0",
+
          complexity="O(1)", key_specs=[key_spec("RW access delete"), key_spec("OW insert", index=2)])
 def renamenx(ctx, argv):
     return _rename(ctx, argv, True)

@@ -77,7 +77,8 @@ def test_acl_categories_match_redis(fullname):
 
 # Modules whose declarations this file also checks for documentation fields.
 DOC_CHECKED_MODULES = ("miniredis.commands.connection", "miniredis.commands.client_cmd",
-                       "miniredis.commands.server")
+                       "miniredis.commands.server", "miniredis.commands.strings",
+                       "miniredis.commands.keys")
 
 
 @pytest.mark.parametrize("fullname", sorted(
