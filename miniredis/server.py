@@ -38,32 +38,30 @@ RECV_SIZE = 64 * 1024
 _READ, _WRITE = 1, 2   # libev event masks
 
 
-def _reply_gate(conn, reply):
-    """CLIENT REPLY OFF/SKIP: the reply to drop, if any (Redis' CLIENT_REPLY_* flags)."""
-    mode = conn.reply_mode
-    if mode == 2:      # CLIENT REPLY SKIP just ran: the next command is skipped
+def _advance_reply_mode(conn):
+    """CLIENT REPLY OFF/SKIP (Redis' CLIENT_REPLY_* flags): the current reply is dropped.
+
+    SKIP drops its own reply and the next command's, OFF every reply until ON.
+    """
+    if conn.reply_mode == 2:     # CLIENT REPLY SKIP just ran: the next one is skipped too
         conn.reply_mode = 3
-        return None
-    if mode == 3:
+    elif conn.reply_mode == 3:
         conn.reply_mode = 0
-        return None
-    return None        # OFF
 
 
 class Stats(object):
+    """Counters INFO shows; CONFIG RESETSTAT zeroes them (command counts live on the specs)."""
+
     def __init__(self):
         self.reset()
-        self.total_connections_received = 0
-        self.rejected_connections = 0
 
     def reset(self):
-        self.total_commands_processed = 0
         self.total_error_replies = 0
         self.errorstats = {}
         self.net_input_bytes = 0
         self.net_output_bytes = 0
-        self.total_connections_received = getattr(self, "total_connections_received", 0)
-        self.rejected_connections = getattr(self, "rejected_connections", 0)
+        self.total_connections_received = 0
+        self.rejected_connections = 0
 
 
 class Server(object):
@@ -79,7 +77,6 @@ class Server(object):
         self.start_time = time.time()
         self.listeners = []
         self.stopped = Event()
-        self.shutdown_requested = False
         self.background = []
         self.run_id = os.urandom(20).hex()
         self.executable = None
@@ -116,8 +113,10 @@ class Server(object):
                 sock.listen(cfg.tcp_backlog)
             except OSError:
                 sock.close()
-                for s in self.listeners:
-                    s.close()
+                for lsock, watcher in self.listeners:
+                    watcher.stop()
+                    watcher.close()
+                    lsock.close()
                 self.listeners = []
                 raise
             sock.setblocking(False)
@@ -148,7 +147,6 @@ class Server(object):
 
     def request_shutdown(self):
         """SHUTDOWN / SIGTERM: stop soon, after the current reply is written."""
-        self.shutdown_requested = True
         gevent.spawn_later(0, self.stop)
 
     # --- background -------------------------------------------------------------
@@ -261,7 +259,8 @@ class Server(object):
         for argv in reqs:
             reply = dispatch(conn, argv)
             if conn.reply_mode:
-                reply = _reply_gate(conn, reply)
+                _advance_reply_mode(conn)
+                reply = None
             t = type(reply)
             if t is bytes:
                 n = len(reply)
