@@ -85,6 +85,7 @@ class Server(object):
         self.bound = []  # (host, port) actually listening
         self.loop = gevent.get_hub().loop
         self.serving = None   # the client whose requests are running now
+        self.on_disconnect = []   # fn(conn): release subscriptions, blocked state, watches
         self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
         self.config.on_set.append(self._config_changed)
 
@@ -201,8 +202,6 @@ class Server(object):
         conn.writing = self.loop.io(sock.fileno(), _WRITE)
         conn.reading.start(self._on_readable, conn)
         self.clients[conn.id] = conn
-
-    on_disconnect = []   # fn(conn): release subscriptions, blocked state, watches
 
     def close_client(self, conn):
         """Forget a client at once: watchers, socket, then the disconnect hooks."""
