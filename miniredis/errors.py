@@ -90,9 +90,16 @@ class CommandError(Exception):
 
 
 def sanitize(text):
-    """Make user text safe inside a one-line error (Redis replaces CR/LF by spaces)."""
+    """User text as Redis puts it in a one-line error.
+
+    Redis formats it as a C string, so it ends at the first NUL; CR and LF
+    become spaces so the error stays one line. Bytes that are not UTF-8 are
+    kept as they were sent (surrogateescape; the encoder writes them back).
+    """
     if isinstance(text, (bytes, bytearray)):
-        text = bytes(text).decode("utf-8", "replace")
+        text = bytes(text).split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+    else:
+        text = text.split("\0", 1)[0]
     return text.replace("\r", " ").replace("\n", " ")
 
 
@@ -162,3 +169,10 @@ RESP2_UNSUPPORTED = "ERR RESP2 is not supported by this command"
 UNBLOCK_REASON = "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
 # Sent to the client that CLIENT UNBLOCK ... ERROR woke (by the blocking module).
 UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
+
+# --- connection (HELLO), added by the differential fuzz work ---------------------
+HELLO_SYNTAX_FMT = "ERR Syntax error in HELLO option '%s'"
+NOAUTH_HELLO = (
+    "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+    "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
+    "select the RESP protocol version at the same time")

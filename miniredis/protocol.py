@@ -543,7 +543,8 @@ def _enc_simple(r, proto, out):
 
 
 def _enc_error(r, proto, out):
-    out.append(b"-%b\r\n" % r.message.encode("utf-8", "replace"))
+    # surrogateescape gives back user bytes that were not UTF-8 (errors.sanitize).
+    out.append(b"-%b\r\n" % r.message.encode("utf-8", "surrogateescape"))
 
 
 def _enc_list(r, proto, out):

@@ -38,8 +38,11 @@ _CURSOR_RE = re.compile(rb"([+-]?)([0-9]*)\Z")
 
 
 def parse_cursor(arg):
-    """The unsigned 64-bit cursor in arg, with strtoul's wrap-around of negatives."""
-    m = _CURSOR_RE.match(arg) if type(arg) is bytes else None
+    """The unsigned 64-bit cursor in arg, with strtoul's wrap-around of negatives.
+
+    strtoul reads a C string: the cursor ends at the first NUL byte.
+    """
+    m = _CURSOR_RE.match(arg.split(b"\0", 1)[0]) if type(arg) is bytes else None
     if m is None or (m.group(1) and not m.group(2)):
         raise CommandError(errors.INVALID_CURSOR)
     v = int(m.group(2) or b"0")

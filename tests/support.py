@@ -10,6 +10,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -97,7 +98,9 @@ def start_redis(*args):
     port = free_port()
     cmd = [path, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
            "--appendonly", "no", "--daemonize", "no"] + [str(a) for a in args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Its own working directory: a SAVE sent by a test must not write into the checkout.
+    workdir = tempfile.mkdtemp(prefix="redis-ref-")
+    proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     sp = ServerProcess(proc, port, "redis")
     try:
         wait_for_port(port, proc)

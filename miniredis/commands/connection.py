@@ -79,31 +79,22 @@ def hello(ctx, argv):
         if proto < 2 or proto > 3:
             raise CommandError(errors.NOPROTO)
         i = 2
-    auth_pair = None
-    setname = None
+    # Like Redis, options act in order as they are read: an AUTH or SETNAME before
+    # a bad option (or a failing AUTH) keeps its effect although HELLO fails.
     while i < len(argv):
         opt = argv[i].lower()
         more = len(argv) - i - 1
         if opt == b"auth" and more >= 2:
-            auth_pair = (argv[i + 1], argv[i + 2])
+            _hello_auth(ctx, argv[i + 1], argv[i + 2])
             i += 3
         elif opt == b"setname" and more >= 1:
-            setname = argv[i + 1]
+            validate_client_name(argv[i + 1])
+            ctx.name = argv[i + 1] or None
             i += 2
         else:
-            raise CommandError("ERR Syntax error in HELLO option '%s'" % errors.sanitize(argv[i]))
-    if auth_pair is not None:
-        if not check_password(ctx.server, auth_pair[0], auth_pair[1]):
-            raise CommandError(errors.WRONGPASS)
-        ctx.set_authenticated(auth_pair[0].decode("utf-8", "replace"))
-    elif not ctx.authenticated:
-        raise CommandError(
-            "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-            "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
-            "select the RESP protocol version at the same time")
-    if setname is not None:
-        validate_client_name(setname)
-        ctx.name = setname or None
+            raise CommandError(errors.HELLO_SYNTAX_FMT % errors.sanitize(argv[i]))
+    if not ctx.authenticated:
+        raise CommandError(errors.NOAUTH_HELLO)
     if proto is not None:
         ctx.set_protocol(proto)
     server = ctx.server
@@ -116,6 +107,12 @@ def hello(ctx, argv):
         (b"role", b"master"),
         (b"modules", []),
     ])
+
+
+def _hello_auth(ctx, user, password):
+    if not check_password(ctx.server, user, password):
+        raise CommandError(errors.WRONGPASS)
+    ctx.set_authenticated(user.decode("utf-8", "replace"))
 
 
 def validate_client_name(name):

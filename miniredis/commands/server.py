@@ -459,7 +459,23 @@ def command_getkeysandflags(ctx, argv):
     positions, spec = _key_positions(args)
     flags = _flags_by_position(spec, len(args))
     default = _key_specs_of(spec)[0].flags
+    variable = _VARIABLE_KEY_FLAGS.get(spec.fullname)
+    if variable is not None:
+        flags = variable(args)
     return [[args[i], Set([Simple(f) for f in flags.get(i, default)])] for i in positions]
+
+
+def _set_key_flags(args):
+    """Redis' setGetKeys: the key is also read when a GET (up to a NUL, as C
+    compares it) follows the value; otherwise it is only overwritten."""
+    if any(a.split(b"\0", 1)[0].lower() == b"get" for a in args[3:]):
+        return {1: ("RW", "access", "update")}
+    return {1: ("OW", "update")}
+
+
+# Commands whose key spec says variable_flags: the actual flags depend on the
+# arguments, decided per command as Redis' getkeys procs do.
+_VARIABLE_KEY_FLAGS = {"set": _set_key_flags}
 
 
 def _key_positions(args):
@@ -469,6 +485,9 @@ def _key_positions(args):
         spec = spec.subcommands.get(args[1].decode("latin-1").lower())
     if spec is None:
         raise CommandError(errors.INVALID_COMMAND_SPECIFIED)
+    # Redis' order: a command without any key spec is refused before its arity.
+    if not spec.first_key and not spec.key_specs:
+        raise CommandError(errors.NO_KEY_ARGUMENTS)
     if not spec.arity_ok(len(args)):
         raise CommandError(errors.INVALID_COMMAND_ARGS)
     keys = spec.key_positions(args)

@@ -38,6 +38,12 @@ def test_hello_errors(compat):
     compat.same_error("HELLO", "3", "AUTH", "default")
     compat.same_error("HELLO", "3", "SETNAME", "a b")
     compat.same_error("HELLO", "3", "AUTH", "default", "wrong-but-nopass-accepts", "SETNAME", "bad name")
+    # Found by the fuzzer: the option text stops at a NUL; options act in order.
+    compat.same_error("HELLO", "3", "foo\x00bar")
+    compat.same_error("HELLO", "2", "AUTH", "nosuch", "x", "FOO")
+    compat.same_error("HELLO", "2", "SETNAME", "a b", "AUTH", "nosuch", "x")
+    compat.same_error("HELLO", "2", "SETNAME", "kept", "FOO")
+    compat.same("CLIENT", "GETNAME")
 
 
 def _hello_without_id(reply):
@@ -94,6 +100,9 @@ def pw_servers():
      ("SET", "k", "v"), ("GET", "k")],
     [("PING",), ("ECHO", "x"), ("HELLO", "3"), ("HELLO", "3", "AUTH", "default", "nope"),
      ("HELLO", "2", "AUTH", "default", "s3cret"), ("PING",)],
+    # AUTH inside HELLO takes effect even when a later option is bad.
+    [("HELLO", "2", "AUTH", "default", "s3cret", "FOO"), ("PING",)],
+    [("HELLO", "2", "SETNAME", "a b", "AUTH", "default", "s3cret"), ("PING",)],
     [("AUTH", "default", "s3cret"), ("RESET",), ("GET", "k"), ("QUIT",)],
     [("SELECT", "1"), ("CLIENT", "ID"), ("AUTH", "s3cret"), ("SELECT", "1")],
 ])
@@ -136,3 +145,11 @@ def test_client_reply_off_skip_on(mini_server, redis_server):
         c.close()
     assert got[0] == got[1]
     assert got[0].startswith(b"+OK\r\n$1\r\n1\r\n$5\r\nshown\r\n")
+
+
+def test_error_texts_keep_user_bytes_and_stop_at_nul(compat):
+    compat.same_error("CLIENT", "nosuch\x00tail")
+    compat.same_error("NOSUCH\x00CMD", "a\x00b")
+    compat.same_error("CLIENT", "b\xffd")
+    compat.same_error("ECHO")
+    compat.same("SCAN", "0\x00junk")

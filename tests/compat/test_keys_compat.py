@@ -78,7 +78,8 @@ def test_scan_small_and_options(compat):
 
 def test_scan_foreign_cursors_accepted(compat):
     compat.same("SET", "k", "v")
-    for cur in ("-1", "18446744073709551615", "+5", "", "-0", "123456789"):
+    # "\x00x", "7\x00x": found by the fuzzer; the cursor text ends at a NUL.
+    for cur in ("-1", "18446744073709551615", "+5", "", "-0", "123456789", "\x00x", "7\x00x"):
         m, r = compat.both("SCAN", cur)
         assert m.t == r.t == "*" and m.v[1].t == "*", (cur, m, r)
 
@@ -184,6 +185,7 @@ def test_expire_options_and_errors(compat):
     compat.same_error("PEXPIRE", "a", "9223372036854775806")
     compat.same_error("EXPIREAT", "a", "9223372036854775807")
     compat.same_error("PEXPIREAT", "a", "10", "XX", "Bogus")
+    compat.same_error("EXPIRE", "a", "10", "Bo\x00gus")  # fuzzer: the text stops at a NUL
     compat.same_error("EXPIRE", "nokey", "10", "nx", "xx")
     compat.same_error("EXPIRE", "a")
     compat.same("EXPIRE", "nokey", "10")

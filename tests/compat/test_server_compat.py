@@ -141,8 +141,11 @@ def test_command_list_and_count(compat):
 def test_command_getkeys(compat):
     compat.same("COMMAND", "GETKEYS", "get", "a")
     compat.same("COMMAND", "GETKEYS", "SET", "a", "b", "EX", "10")
+    # Found by the fuzzer: SET's variable_flags key spec resolves per call.
+    compat.same("COMMAND", "GETKEYSANDFLAGS", "SET", "a", "b")
+    compat.same("COMMAND", "GETKEYSANDFLAGS", "SET", "a", "b", "EX", "10", "get")
     for args in ((), ("get",), ("ping",), ("nosuch", "a"), ("get", "a", "b"), ("client", "list"),
-                 ("config", "get", "x"), ("client", "nosuch")):
+                 ("config", "get", "x"), ("client", "nosuch"), ("dbsize", "x")):
         compat.same_error("COMMAND", "GETKEYS", *args)
 
 
@@ -214,6 +217,7 @@ def test_client_replies(compat):
     compat.same("CLIENT", "KILL", "ID", "999999")
     compat.same("CLIENT", "KILL", "LADDR", "1.1.1.1:1")
     compat.same("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes", "ADDR", "1.1.1.1:1")
+    compat.same("CLIENT", "KILL", "TYPE", "foo\x00bar")  # fuzzer: the text stops at a NUL
     compat.same("CLIENT", "NO-EVICT", "on")
     compat.same("CLIENT", "NO-EVICT", "OFF")
     compat.same("CLIENT", "HELP")
