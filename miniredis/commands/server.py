@@ -114,6 +114,7 @@ def shutdown(ctx, argv):
     server = ctx.server
     # None: save if save points are configured (Redis' default); read by persistence.
     server.shutdown_save = True if "save" in flags else False if "nosave" in flags else None
+    log.warning("User requested shutdown...")
     server.request_shutdown()
     # Redis answers nothing: the client sees the connection close.
     ctx.closing = True
