@@ -297,8 +297,9 @@ class Server(object):
     def write(self, conn, data):
         """Send data to a client; what the socket cannot take now waits for it to drain.
 
-        While output waits the client is not read (back-pressure, so a
-        client that never reads cannot make us buffer without bound).
+        Reading goes on meanwhile, as in Redis (whose output limit for normal
+        clients is unlimited by default): a client that writes a large
+        pipeline before reading any reply would otherwise deadlock with us.
         """
         if conn.sock is None:
             return
@@ -316,7 +317,6 @@ class Server(object):
             return
         if sent < len(data):
             conn.pending = [memoryview(data)[sent:]]
-            conn.reading.stop()
             conn.writing.start(self._on_writable, conn)
 
     def _on_writable(self, conn):
@@ -337,8 +337,6 @@ class Server(object):
         conn.writing.stop()
         if conn.closing:
             self.close_client(conn)
-        else:
-            conn.reading.start(self._on_readable, conn)
 
     # --- helpers for commands -----------------------------------------------------
     def uptime(self):

@@ -83,3 +83,19 @@ def test_asyncio_client(mini_server, proto):
         finally:
             await c.aclose()
     asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def test_large_pipeline_written_before_any_reply_is_read(mini_server):
+    """redis-py writes a whole pipeline before reading: the server must keep reading
+    while its replies wait for the client (no deadlock on full socket buffers)."""
+    c = redis.Redis(port=mini_server.port, socket_timeout=30)
+    value = b"v" * 4096
+    with c.pipeline(transaction=False) as p:
+        for i in range(3000):
+            p.set("big%d" % i, value)
+        for i in range(3000):
+            p.get("big%d" % i)
+        res = p.execute()
+    assert res[:3000] == [True] * 3000
+    assert res[3000:] == [value] * 3000
+    c.close()
