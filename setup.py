@@ -36,6 +36,8 @@ setup(
     python_requires=">=3.8",
     packages=find_packages(include=["miniredis", "miniredis.*"]) + ["miniredis_client"],
     package_dir={"miniredis_client": "client/miniredis_client"},
+    # Command metadata captured from redis-server 7.0 (scripts/capture_reference.py).
+    package_data={"miniredis": ["data/commands.json"]},
     install_requires=["gevent", "hiredis", "sortedcontainers", "lupa"],
     extras_require={
         "test": ["pytest", "pytest-timeout", "hypothesis", "redis", "huey"],

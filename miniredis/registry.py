@@ -1,35 +1,89 @@
-"""The command table: every command declared once, next to its function.
+"""The command table: Redis 7.0's metadata, with this server's functions attached.
 
-Owns: CommandSpec (name, arity, flags, key positions, group, docs) and the
-``@command`` / ``@subcommand`` decorators. COMMAND, COMMAND INFO/COUNT/DOCS
-are rendered from here. Must not touch: sockets, encoding, the keyspace.
+Owns: CommandSpec and the ``@command`` / ``@subcommand`` / ``container``
+declarations, key extraction from key specs (COMMAND GETKEYS, WATCH, ...),
+and the metadata COMMAND INFO / DOCS render.
+Must not touch: sockets, encoding, the keyspace.
+
+Metadata has one source: ``miniredis/data/commands.json``, written by
+``scripts/capture_reference.py`` from redis-server 7.0's own COMMAND INFO
+and COMMAND DOCS replies (arity, flags, key specs, ACL categories, tips,
+summary, history, arguments ...). A Python declaration only attaches a
+function to a name -- plus project extensions such as the argument positions
+that accept typed values. Declaring a name the data file does not know
+fails at import; tests/unit/test_registry.py fails for metadata without a
+function outside the list of groups not implemented yet.
 
 Arity follows Redis: positive means exactly N arguments including the
-command name, negative means at least -N. Key positions are Redis'
-legacy (first_key, last_key, step) triple; last_key -1 means "up to the last
-argument". ``typed`` names the argument positions that accept a RESP3 typed
-value (project extension) as (first, step): step 0 means only ``first``.
+command name, negative means at least -N. ``typed`` names the argument
+positions that accept a RESP3 typed value (project extension) as
+(first, step): step 0 means only ``first``.
 """
 
+import json
+import os
 from collections import namedtuple
 
-# A Redis 7 key spec (COMMAND INFO / DOCS), as plain data: the renderer in
-# commands/server.py turns it into reply maps. flags as in Redis' command JSON.
-KeySpec = namedtuple("KeySpec", "flags index lastkey keystep notes")
+from .replies import Map, Set, Simple, NULL
+
+_DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "commands.json")
 
 
-def key_spec(flags, index=1, lastkey=0, keystep=1, notes=None):
-    """A range key spec: keys from argument ``index``, ``lastkey`` relative to it (-1: to the end)."""
-    return KeySpec(tuple(flags.split()), index, lastkey, keystep, notes)
+def _load():
+    with open(_DATA) as f:
+        return json.load(f)
 
 
-# Flags as Redis spells them in COMMAND INFO.
-KNOWN_FLAGS = frozenset("""
-write readonly denyoom module admin pubsub noscript blocking loading stale
-skip_monitor skip_slowlog asking fast no_auth may_replicate sentinel
-only_sentinel no_mandatory_keys protected no_async_loading no_multi movablekeys
-allow_busy
-""".split())
+_META = _load()
+REDIS_META_VERSION = _META["redis_version"]
+METADATA = _META["commands"]   # fullname ('get', 'client|list') -> {"info": ..., "docs": ...}
+
+
+def to_reply(x):
+    """A stored (tagged JSON) reply as reply objects: see scripts/capture_reference.py."""
+    t = type(x)
+    if t is str:
+        return x.encode()
+    if t is int:
+        return x
+    if t is list:
+        return [to_reply(e) for e in x]
+    if x is None:
+        return NULL
+    if "%" in x:
+        return Map([(to_reply(k), to_reply(v)) for k, v in x["%"]])
+    if "~" in x:
+        return Set([to_reply(e) for e in x["~"]])
+    return Simple(x["+"])
+
+
+def _plain(x):
+    """A stored reply as plain Python values (maps -> dict, sets -> list, simple -> str)."""
+    if type(x) is list:
+        return [_plain(e) for e in x]
+    if type(x) is dict:
+        if "%" in x:
+            return {k: _plain(v) for k, v in x["%"]}
+        if "~" in x:
+            return [_plain(e) for e in x["~"]]
+        return x["+"]
+    return x
+
+
+# One key spec, as data: flags, how to find the first key, how to find the rest.
+KeySpec = namedtuple("KeySpec", "flags bs_type bs_index bs_keyword bs_startfrom "
+                                "fk_type lastkey keystep limit keynumidx firstkey")
+
+
+def _key_spec(d):
+    d = _plain(d)
+    bs, fk = d["begin_search"], d["find_keys"]
+    bss, fks = bs.get("spec", {}), fk.get("spec", {})
+    return KeySpec(tuple(d["flags"]), bs["type"], bss.get("index", 0), bss.get("keyword"),
+                   bss.get("startfrom", 0), fk["type"], fks.get("lastkey", 0),
+                   fks.get("keystep", 1), fks.get("limit", 0), fks.get("keynumidx", 0),
+                   fks.get("firstkey", 0))
+
 
 COMMANDS = {}   # lower-case str name -> CommandSpec
 LOOKUP = {}     # bytes name in lower and upper case -> CommandSpec (fast path)
@@ -38,45 +92,38 @@ LOOKUP = {}     # bytes name in lower and upper case -> CommandSpec (fast path)
 class CommandSpec(object):
     __slots__ = (
         "name", "fullname", "arity", "flags", "first_key", "last_key", "step",
-        "group", "func", "typed", "subcommands", "parent", "acl", "summary",
-        "since", "complexity", "doc_flags", "tips", "key_specs", "arguments",
+        "group", "func", "typed", "subcommands", "parent", "acl", "tips",
+        "key_specs", "info", "docs",
         "is_write", "is_readonly", "no_auth", "no_multi", "is_pubsub_ok",
         "is_fast", "is_blocking", "is_admin", "is_noscript", "is_loading_ok",
+        "is_denyoom", "is_movablekeys", "may_replicate",
         "calls", "usec", "rejected_calls", "failed_calls", "min_args", "max_args",
         "fullname_bytes",
     )
 
-    def __init__(self, name, arity, flags, first_key, last_key, step, group,
-                 func, typed=None, parent=None, acl=(), summary="", since="1.0.0",
-                 complexity="", doc_flags=(), tips=(), key_specs=None, arguments=None):
-        self.name = name
+    def __init__(self, fullname, func, typed=None, parent=None, meta_name=None):
+        meta = METADATA[meta_name or fullname]
+        info = meta["info"]
+        self.info = info
+        self.docs = meta["docs"]
+        self.fullname = fullname
+        self.name = fullname.split("|")[-1]
         self.parent = parent
-        self.fullname = "%s|%s" % (parent.name, name) if parent else name
-        self.fullname_bytes = self.fullname.encode()
-        self.arity = arity
+        self.fullname_bytes = fullname.encode()
+        self.arity = info[1]
         # Bounds for the dispatcher's one-comparison arity check.
-        self.min_args = arity if arity > 0 else -arity
-        self.max_args = arity if arity > 0 else 2 ** 31
-        bad = set(flags) - KNOWN_FLAGS
-        if bad:
-            raise ValueError("unknown flags %r for %s" % (sorted(bad), name))
-        self.flags = tuple(flags)
-        self.first_key = first_key
-        self.last_key = last_key
-        self.step = step
-        self.group = group
+        self.min_args = self.arity if self.arity > 0 else -self.arity
+        self.max_args = self.arity if self.arity > 0 else 2 ** 31
+        self.flags = tuple(_plain(info[2]))
+        self.first_key, self.last_key, self.step = info[3], info[4], info[5]
+        self.acl = tuple(_plain(info[6]))
+        self.tips = tuple(_plain(info[7]))
+        self.key_specs = [_key_spec(k) for k in info[8]["~"]]
+        self.group = _plain(self.docs).get("group", "generic")
         self.func = func
         self.typed = typed
         self.subcommands = {}
-        self.acl = tuple(acl)
-        self.summary = summary
-        self.since = since
-        self.complexity = complexity
-        self.doc_flags = tuple(doc_flags)
-        self.tips = tuple(tips)
-        self.key_specs = key_specs
-        self.arguments = arguments
-        f = set(flags)
+        f = set(self.flags)
         self.is_write = "write" in f
         self.is_readonly = "readonly" in f
         self.no_auth = "no_auth" in f
@@ -87,6 +134,9 @@ class CommandSpec(object):
         self.is_admin = "admin" in f
         self.is_noscript = "noscript" in f
         self.is_loading_ok = "loading" in f
+        self.is_denyoom = "denyoom" in f
+        self.is_movablekeys = "movablekeys" in f
+        self.may_replicate = "may_replicate" in f
         self.reset_stats()
 
     def reset_stats(self):
@@ -99,14 +149,68 @@ class CommandSpec(object):
         a = self.arity
         return n == a if a > 0 else n >= -a
 
+    def keys(self, argv):
+        """[(argument index, key spec flags)] of argv, found with the key specs as Redis'
+        getKeysUsingKeySpecs does; raises ValueError for arguments no spec can read."""
+        argc = len(argv)
+        out = []
+        for ks in self.key_specs:
+            if ks.bs_type == "index":
+                first = ks.bs_index
+            elif ks.bs_type == "keyword":
+                first = 0
+                start = ks.bs_startfrom if ks.bs_startfrom > 0 else argc + ks.bs_startfrom
+                end = argc - 1 if ks.bs_startfrom > 0 else 1
+                i = start
+                kw = ks.bs_keyword.encode().lower()
+                while 1 <= i < argc:
+                    a = argv[i]
+                    if type(a) is bytes and a.lower() == kw:
+                        first = i + 1
+                        break
+                    if i == end:
+                        break
+                    i += 1 if start <= end else -1
+                if not first:
+                    continue
+            else:
+                continue
+            step = ks.keystep or 1
+            if ks.fk_type == "range":
+                if ks.lastkey >= 0:
+                    last = first + ks.lastkey
+                elif ks.limit <= 1:
+                    last = ks.lastkey + argc
+                else:
+                    last = first + ((argc - first) // ks.limit + ks.lastkey)
+            elif ks.fk_type == "keynum":
+                idx = first + ks.keynumidx
+                if idx >= argc:
+                    raise ValueError("keynum out of range")
+                try:
+                    numkeys = int(argv[idx])
+                except (TypeError, ValueError):
+                    raise ValueError("bad keynum")
+                if numkeys < 0:
+                    raise ValueError("negative keynum")
+                first += ks.firstkey
+                last = first + (numkeys - 1) * step
+            else:
+                continue
+            if last >= argc or last < first:
+                if self.arity < 0 and last < first:
+                    continue
+                raise ValueError("keys out of range")
+            out.extend((i, ks.flags) for i in range(first, last + 1, step))
+        return out
+
     def key_positions(self, argv):
-        """Indexes of the key arguments in argv (legacy triple semantics)."""
-        if not self.first_key:
-            return []
-        last = self.last_key
-        if last < 0:
-            last = len(argv) + last
-        return list(range(self.first_key, last + 1, self.step or 1))
+        """Indexes of the key arguments in argv (each once, in order)."""
+        seen = []
+        for i, _ in self.keys(argv):
+            if i not in seen:
+                seen.append(i)
+        return seen
 
     def typed_ok(self, argv):
         """True when every non-bytes argument of argv sits at a typed-value position."""
@@ -125,36 +229,7 @@ class CommandSpec(object):
         return True
 
     def acl_categories(self):
-        """ACL categories as Redis derives them: from flags, then the group, then extras."""
-        cats = []
-        if self.is_write:
-            cats.append("@write")
-        if self.is_readonly:
-            cats.append("@read")
-        if self.is_admin:
-            cats.extend(["@admin", "@dangerous"])
-        if self.is_pubsub_ok and self.group == "pubsub":
-            cats.append("@pubsub")
-        cats.extend(c for c in self.acl if c not in cats)
-        group_cat = _GROUP_CATEGORY.get(self.group)
-        if group_cat and group_cat not in cats:
-            cats.append(group_cat)
-        if self.is_fast:
-            cats.append("@fast")
-        elif "@slow" not in cats:
-            cats.append("@slow")
-        if self.is_blocking and "@blocking" not in cats:
-            cats.append("@blocking")
-        return cats
-
-
-_GROUP_CATEGORY = {
-    "string": "@string", "generic": "@keyspace", "connection": "@connection",
-    "list": "@list", "hash": "@hash", "set": "@set", "sorted_set": "@sortedset",
-    "bitmap": "@bitmap", "hyperloglog": "@hyperloglog", "geo": "@geo",
-    "stream": "@stream", "pubsub": "@pubsub", "transactions": "@transaction",
-    "scripting": "@scripting",
-}
+        return list(self.acl)
 
 
 def _register(spec):
@@ -167,33 +242,30 @@ def _register(spec):
     LOOKUP[b.upper()] = spec
 
 
-def command(name, arity, flags="", keys=(0, 0, 0), group="generic", typed=None,
-            **docs):
-    """Declare a command: ``@command("get", 2, "readonly fast", keys=(1, 1, 1), group="string")``."""
+def command(name, typed=None):
+    """Attach a function to Redis' command ``name``: ``@command("get")``."""
     def deco(func):
-        spec = CommandSpec(name, arity, flags.split(), keys[0], keys[1], keys[2],
-                           group, func, typed=typed, **docs)
+        spec = CommandSpec(name, func, typed=typed)
         _register(spec)
         func.spec = spec
         return func
     return deco
 
 
-def container(name, arity=-2, flags="", group="server", **docs):
+def container(name):
     """Declare a command that only dispatches to subcommands (CLIENT, CONFIG, ...)."""
-    spec = CommandSpec(name, arity, flags.split(), 0, 0, 0, group, None, **docs)
+    spec = CommandSpec(name, None)
     spec.max_args = -1  # never takes the dispatcher's fast path: resolve the subcommand
     _register(spec)
     return spec
 
 
-def subcommand(parent, name, arity, flags="", keys=(0, 0, 0), **docs):
-    """Declare ``PARENT NAME``; its arity counts the parent too, as in Redis."""
+def subcommand(parent, name):
+    """Attach a function to ``PARENT NAME``; its arity counts the parent too, as in Redis."""
     pspec = COMMANDS[parent]
 
     def deco(func):
-        spec = CommandSpec(name, arity, flags.split(), keys[0], keys[1], keys[2],
-                           pspec.group, func, parent=pspec, **docs)
+        spec = CommandSpec("%s|%s" % (parent, name), func, parent=pspec)
         if name in pspec.subcommands:
             raise ValueError("subcommand %s|%s declared twice" % (parent, name))
         pspec.subcommands[name] = spec
@@ -203,11 +275,11 @@ def subcommand(parent, name, arity, flags="", keys=(0, 0, 0), **docs):
 
 
 def alias(name, target):
-    """Register another name for an existing command (same spec object semantics, own name)."""
+    """A project-own name for an existing command (FLUSH, DELETE): the target's metadata."""
     t = COMMANDS[target]
-    spec = CommandSpec(name, t.arity, t.flags, t.first_key, t.last_key, t.step,
-                       t.group, t.func, typed=t.typed, summary=t.summary,
-                       since=t.since, complexity=t.complexity)
+    spec = CommandSpec(name, t.func, typed=t.typed, meta_name=target)
+    spec.name = spec.fullname = name
+    spec.fullname_bytes = name.encode()
     _register(spec)
     return spec
 

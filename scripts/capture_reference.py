@@ -1,12 +1,19 @@
 #!/usr/bin/env python3
-"""Capture command metadata from a reference redis-server into tests/data/.
+"""Capture every command's metadata from a reference redis-server into the package.
 
-Starts a throwaway ``redis-server`` on a free port, asks ``COMMAND INFO`` and
-``COMMAND DOCS`` for every command (subcommands included) and writes the
-fields our registry declares -- arity, flags, key positions, ACL categories,
-tips, summary, since, group, complexity -- to
-``tests/data/redis-7.0-command-info.json``. tests/unit/test_registry.py
-compares the registry against that file, so the unit tests need no server.
+Starts a throwaway ``redis-server`` on a free port, switches to RESP3 and
+asks ``COMMAND INFO`` and ``COMMAND DOCS`` for every command, and writes
+both replies, per command and subcommand, to ``miniredis/data/commands.json``.
+That file is the project's one source of command metadata: the registry
+reads arity, flags, key specs, ACL categories, tips and the documentation
+fields (arguments, history, deprecation ...) from it, and COMMAND INFO /
+DOCS are rendered back from it byte for byte. A command's Python declaration
+only attaches its function.
+
+Replies are stored with their RESP3 types so they render exactly in both
+protocols: a map is ``{"%": [[k, v], ...]}``, a set ``{"~": [...]}``, a
+simple string ``{"+": "text"}``; bulk strings are JSON strings, integers
+JSON numbers, arrays JSON lists.
 
 Usage: scripts/capture_reference.py [--redis-server PATH] [--out FILE]
 """
@@ -18,12 +25,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
-import hiredis
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_OUT = os.path.join(ROOT, "tests", "data", "redis-7.0-command-info.json")
+DEFAULT_OUT = os.path.join(ROOT, "miniredis", "data", "commands.json")
 
 
 def free_port():
@@ -34,10 +40,38 @@ def free_port():
     return port
 
 
+def _read(f):
+    """One RESP3 reply in the tagged JSON form described above."""
+    line = f.readline()
+    if not line.endswith(b"\r\n"):
+        raise ConnectionError("short line %r" % line)
+    t, body = chr(line[0]), line[1:-2].decode()
+    if t == "+":
+        return {"+": body}
+    if t == "-":
+        raise RuntimeError(body)
+    if t == ":":
+        return int(body)
+    if t == "$":
+        data = f.read(int(body) + 2)[:-2]
+        return data.decode()
+    if t == "=":
+        return f.read(int(body) + 2)[4:-2].decode()   # verbatim: drop "txt:"
+    if t == "*":
+        return [_read(f) for _ in range(int(body))]
+    if t == "~":
+        return {"~": [_read(f) for _ in range(int(body))]}
+    if t == "%":
+        return {"%": [[_read(f), _read(f)] for _ in range(int(body))]}
+    if t == "_":
+        return None
+    raise ConnectionError("unexpected reply type %r" % line)
+
+
 class Client(object):
     def __init__(self, port, timeout=10.0):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        self.reader = hiredis.Reader(encoding="utf-8")
+        self.f = self.sock.makefile("rb")
 
     def cmd(self, *args):
         out = [b"*%d\r\n" % len(args)]
@@ -45,76 +79,53 @@ class Client(object):
             a = a.encode()
             out.append(b"$%d\r\n%s\r\n" % (len(a), a))
         self.sock.sendall(b"".join(out))
-        while True:
-            reply = self.reader.gets()
-            if reply is not False:
-                return reply
-            data = self.sock.recv(1 << 16)
-            if not data:
-                raise ConnectionError("redis-server closed the connection")
-            self.reader.feed(data)
+        return _read(self.f)
 
 
 def start_server(path):
     port = free_port()
+    workdir = tempfile.mkdtemp(prefix="redis-capture-")
     proc = subprocess.Popen([path, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"],
+                             "--appendonly", "no"], cwd=workdir,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 10
     while time.time() < deadline:
         try:
             c = Client(port, timeout=1.0)
-            if c.cmd("PING") == "PONG":
-                return proc, c
+            c.cmd("HELLO", "3")
+            return proc, c
         except OSError:
             time.sleep(0.05)
     proc.terminate()
     raise RuntimeError("redis-server did not start")
 
 
-def info_entry(e):
-    """The fields of one 10-element COMMAND INFO entry we compare against."""
-    return {
-        "arity": e[1], "flags": sorted(e[2]), "first_key": e[3], "last_key": e[4],
-        "step": e[5], "acl_categories": e[6], "tips": e[7],
-    }
-
-
-def as_dict(flat):
-    """RESP2 flat map [k1, v1, k2, v2 ...] -> dict."""
-    return dict(zip(flat[0::2], flat[1::2]))
-
-
-def doc_entry(d):
-    d = as_dict(d)
-    out = {k: d[k] for k in ("summary", "since", "group", "complexity") if k in d}
-    if "doc_flags" in d:
-        out["doc_flags"] = sorted(d["doc_flags"])
-    return out
+def _pairs(tagged_map):
+    return tagged_map["%"]
 
 
 def capture(client):
     info = {e[0]: e for e in client.cmd("COMMAND", "INFO")}
-    docs = as_dict(client.cmd("COMMAND", "DOCS"))
-    result = {}
+    docs = dict(_pairs(client.cmd("COMMAND", "DOCS")))
+    commands = {}
+
+    def add(name, entry, doc):
+        # The subcommand slots are rendered from the registry (only the
+        # subcommands this server has), so they are not stored.
+        entry = entry[:9]
+        doc = {"%": [kv for kv in _pairs(doc) if kv[0] != "subcommands"]}
+        commands[name] = {"info": entry, "docs": doc}
+
     for name, e in sorted(info.items()):
-        entry = info_entry(e)
-        entry.update(doc_entry(docs.get(name, [])))
-        subs = {}
-        sub_docs = as_dict(as_dict(docs.get(name, [])).get("subcommands", []))
-        for s in e[9]:
-            sub = info_entry(s)
-            sub.update(doc_entry(sub_docs.get(s[0], [])))
-            subs[s[0]] = sub
-        if subs:
-            entry["subcommands"] = dict(sorted(subs.items()))
-        result[name] = entry
-    return {"redis_version": as_dict_info(client.cmd("INFO", "server"))["redis_version"],
-            "commands": result}
-
-
-def as_dict_info(text):
-    return dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        doc = docs[name]
+        add(name, e, doc)
+        sub_docs = dict(dict(_pairs(doc)).get("subcommands", {"%": []})["%"])
+        subs = e[9]["~"] if isinstance(e[9], dict) else e[9]
+        for s in subs:
+            add(s[0], s, sub_docs[s[0]])
+    version = client.cmd("INFO", "server")
+    version = dict(line.split(":", 1) for line in version.splitlines() if ":" in line)
+    return {"redis_version": version["redis_version"], "commands": commands}
 
 
 def main():
@@ -132,7 +143,7 @@ def main():
         proc.wait(10)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
+        json.dump(data, f, separators=(",", ":"), sort_keys=True)
         f.write("\n")
     print("%d commands from redis %s -> %s" % (len(data["commands"]), data["redis_version"],
                                               os.path.relpath(args.out)))

@@ -1,7 +1,7 @@
 """Command groups. Importing this package registers every command.
 
 One module per group; each command is one decorated short function:
-``@command(name, arity, flags, keys=(first, last, step), group=...)``.
+``@command(name)``.
 """
 
 from . import connection, strings, keys, server, client_cmd  # noqa: F401

@@ -13,8 +13,7 @@ from ..registry import container, subcommand
 from ..replies import NULL, OK, Simple, Verbatim
 from .connection import validate_client_name
 
-container("client", group="connection", summary="A container for client connection commands",
-          since="2.4.0", complexity="Depends on subcommand.")
+container("client")
 
 # Names CLIENT LIST/KILL TYPE accepts; slave is the old name of replica.
 _TYPES = {b"normal": "normal", b"master": "master", b"replica": "replica",
@@ -48,15 +47,12 @@ def _running(argv):
     return framing + data, data
 
 
-@subcommand("client", "id", 2, "noscript loading stale",
-            summary="Returns the client ID for the current connection", since="5.0.0",
-            complexity="O(1)")
+@subcommand("client", "id")
 def client_id(ctx, argv):
     return ctx.id
 
 
-@subcommand("client", "setname", 3, "noscript loading stale",
-            summary="Set the current connection name", since="2.6.9", complexity="O(1)")
+@subcommand("client", "setname")
 def client_setname(ctx, argv):
     name = argv[2]
     validate_client_name(name)
@@ -64,16 +60,12 @@ def client_setname(ctx, argv):
     return OK
 
 
-@subcommand("client", "getname", 2, "noscript loading stale",
-            summary="Get the current connection name", since="2.6.9", complexity="O(1)")
+@subcommand("client", "getname")
 def client_getname(ctx, argv):
     return ctx.name if ctx.name else NULL
 
 
-@subcommand("client", "list", -2, "admin noscript loading stale",
-            tips=("nondeterministic_output",),
-            summary="Get the list of client connections", since="2.4.0",
-            complexity="O(N) where N is the number of client connections")
+@subcommand("client", "list")
 def client_list(ctx, argv):
     conns = sorted(ctx.server.clients.values(), key=lambda c: c.id)
     n = len(argv)
@@ -93,16 +85,12 @@ def client_list(ctx, argv):
     return _listing(ctx, argv, conns)
 
 
-@subcommand("client", "info", 2, "noscript loading stale", tips=("nondeterministic_output",),
-            summary="Returns information about the current client connection.", since="6.2.0",
-            complexity="O(1)")
+@subcommand("client", "info")
 def client_info(ctx, argv):
     return _listing(ctx, argv, [ctx])
 
 
-@subcommand("client", "kill", -3, "admin noscript loading stale",
-            summary="Kill the connection of a client", since="2.4.0",
-            complexity="O(N) where N is the number of client connections")
+@subcommand("client", "kill")
 def client_kill(ctx, argv):
     if len(argv) == 3:
         # Old form: CLIENT KILL ip:port, answered OK or an error.
@@ -179,9 +167,7 @@ def _kill(ctx, victims):
 UNBLOCK_HOOKS = []
 
 
-@subcommand("client", "unblock", -3, "admin noscript loading stale",
-            summary="Unblock a client blocked in a blocking command from a different connection",
-            since="5.0.0", complexity="O(log N) where N is the number of client connections")
+@subcommand("client", "unblock")
 def client_unblock(ctx, argv):
     if len(argv) > 4:
         raise CommandError(errors.unknown_subcommand_or_arity(argv[1], "client"))
@@ -201,9 +187,7 @@ def client_unblock(ctx, argv):
     return 1 if any(hook(target, as_error) for hook in UNBLOCK_HOOKS) else 0
 
 
-@subcommand("client", "no-evict", 3, "admin noscript loading stale",
-            summary="Set client eviction mode for the current connection", since="7.0.0",
-            complexity="O(1)")
+@subcommand("client", "no-evict")
 def client_no_evict(ctx, argv):
     mode = argv[2].lower()
     if mode not in (b"on", b"off"):
@@ -218,9 +202,7 @@ def client_no_evict(ctx, argv):
 REPLY_ON, REPLY_OFF, REPLY_SKIP_NEXT = 0, 1, 2
 
 
-@subcommand("client", "reply", 3, "noscript loading stale",
-            summary="Instruct the server whether to reply to commands", since="3.2.0",
-            complexity="O(1)")
+@subcommand("client", "reply")
 def client_reply(ctx, argv):
     mode = argv[2].lower()
     if mode == b"on":
@@ -288,9 +270,7 @@ _HELP = [
 ]
 
 
-@subcommand("client", "help", 2, "loading stale",
-            summary="Show helpful text about the different subcommands", since="5.0.0",
-            complexity="O(1)")
+@subcommand("client", "help")
 def client_help(ctx, argv):
     # Redis 7.0's text verbatim, so clients parsing it see what they expect.
     return [Simple(line) for line in _HELP]

@@ -11,9 +11,7 @@ from ..datatypes import parse_int, parse_int32
 RESET_REPLY = Simple("RESET")
 
 
-@command("ping", -1, "fast", group="connection",
-         tips=("request_policy:all_shards", "response_policy:all_succeeded"),
-         summary="Ping the server", since="1.0.0", complexity="O(1)")
+@command("ping")
 def ping(ctx, argv):
     if len(argv) > 2:
         raise CommandError(errors.wrong_arity("ping"))
@@ -25,14 +23,12 @@ def ping(ctx, argv):
     return PONG
 
 
-@command("echo", 2, "loading stale fast", group="connection",
-         summary="Echo the given string", since="1.0.0", complexity="O(1)")
+@command("echo")
 def echo(ctx, argv):
     return argv[1]
 
 
-@command("quit", -1, "noscript loading stale fast no_auth allow_busy", group="connection",
-         summary="Close the connection", since="1.0.0", complexity="O(1)")
+@command("quit")
 def quit(ctx, argv):
     ctx.closing = True
     return OK
@@ -48,9 +44,7 @@ def check_password(server, user, password):
     return hmac.compare_digest(password, required.encode())
 
 
-@command("auth", -2, "noscript loading stale fast no_auth allow_busy", group="connection",
-         summary="Authenticate to the server", since="1.0.0",
-         complexity="O(N) where N is the number of passwords defined for the user")
+@command("auth")
 def auth(ctx, argv):
     if len(argv) > 3:
         raise CommandError(errors.SYNTAX)
@@ -66,8 +60,7 @@ def auth(ctx, argv):
     return OK
 
 
-@command("hello", -1, "noscript loading stale fast no_auth allow_busy", group="connection",
-         summary="Handshake with Redis", since="6.0.0", complexity="O(1)")
+@command("hello")
 def hello(ctx, argv):
     proto = None
     i = 1
@@ -121,9 +114,7 @@ def validate_client_name(name):
             raise CommandError(errors.CLIENT_NAME_SPACES)
 
 
-@command("select", 2, "loading stale fast", group="connection",
-         summary="Change the selected database for the current connection", since="1.0.0",
-         complexity="O(1)")
+@command("select")
 def select(ctx, argv):
     index = parse_int32(argv[1])
     if index < 0 or index >= len(ctx.server.keyspace.dbs):
@@ -132,8 +123,7 @@ def select(ctx, argv):
     return OK
 
 
-@command("reset", 1, "noscript loading stale fast no_auth allow_busy", group="connection",
-         summary="Reset the connection", since="6.2.0", complexity="O(1)")
+@command("reset")
 def reset(ctx, argv):
     for hook in RESET_HOOKS:
         hook(ctx)

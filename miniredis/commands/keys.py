@@ -24,7 +24,7 @@ from ..datatypes import (
 )
 from ..errors import CommandError
 from ..protocol import string2ll
-from ..registry import command, container, subcommand, alias, key_spec
+from ..registry import command, container, subcommand, alias
 from ..replies import OK, NULL, Simple
 
 _MULTI_KEY_TIPS = ("request_policy:multi_shard", "response_policy:agg_sum")
@@ -56,14 +56,7 @@ def _carry(db, key, when, raw):
 
 # --- existence and deletion -------------------------------------------------------
 
-@command("del", -2, "write", keys=(1, -1, 1), group="generic",
-         summary="Delete a key", since="1.0.0",
-         complexity="O(N) where N is the number of keys that will be removed. When a key to "
-         "remove holds a value other than a string, the individual complexity "
-         "for this key is O(M) where M is the number of elements in the list, "
-         "set, sorted set or hash. Removing a single key that holds a string "
-         "value is O(1).",
-         tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RM delete", lastkey=-1)])
+@command("del")
 def del_(ctx, argv):
     db = ctx.db
     return sum(1 for k in argv[1:] if db.delete(k))
@@ -72,40 +65,25 @@ def del_(ctx, argv):
 alias("delete", "del")
 
 
-@command("unlink", -2, "write fast", keys=(1, -1, 1), group="generic",
-         summary="Delete a key asynchronously in another thread. Otherwise it is just as DEL, "
-                 "but non blocking.", since="4.0.0",
-         complexity="O(1) for each key removed regardless of its size. Then the command "
-         "does O(N) work in a different thread in order to reclaim memory, where "
-         "N is the number of allocations the deleted objects where composed of.",
-         tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RM delete", lastkey=-1)])
+@command("unlink")
 def unlink(ctx, argv):
     # Freeing memory is the garbage collector's job here, so UNLINK is DEL.
     db = ctx.db
     return sum(1 for k in argv[1:] if db.delete(k))
 
 
-@command("exists", -2, "readonly fast", keys=(1, -1, 1), group="generic",
-         summary="Determine if a key exists", since="1.0.0",
-         complexity="O(N) where N is the number of keys to check.",
-         tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RO", lastkey=-1)])
+@command("exists")
 def exists(ctx, argv):
     # A key named twice counts twice, as in Redis.
     return sum(1 for k in argv[1:] if ctx.db.read(k, touch=False) is not None)
 
 
-@command("touch", -2, "readonly fast", keys=(1, -1, 1), group="generic",
-         summary="Alters the last access time of a key(s). Returns the number of existing keys "
-                 "specified.", since="3.2.1",
-         complexity="O(N) where N is the number of keys that will be touched.",
-         tips=_MULTI_KEY_TIPS, key_specs=[key_spec("RO", lastkey=-1)])
+@command("touch")
 def touch(ctx, argv):
     return sum(1 for k in argv[1:] if ctx.db.read(k) is not None)
 
 
-@command("type", 2, "readonly fast", keys=(1, 1, 1), group="generic",
-         summary="Determine the type stored at key", since="1.0.0", complexity="O(1)",
-         key_specs=[key_spec("RO")])
+@command("type")
 def type_(ctx, argv):
     v = ctx.db.read(argv[1], touch=False)
     return Simple("none" if v is None else type_name(v))
@@ -113,12 +91,7 @@ def type_(ctx, argv):
 
 # --- enumeration ------------------------------------------------------------------
 
-@command("keys", 2, "readonly", group="generic", acl=("@dangerous",),
-         summary="Find all keys matching the given pattern", since="1.0.0",
-         complexity="O(N) with N being the number of keys in the database, under the "
-         "assumption that the key names in the database and the given pattern "
-         "have limited length.",
-         tips=("request_policy:all_shards", "nondeterministic_output_order"))
+@command("keys")
 def keys(ctx, argv):
     live = ctx.db.live_keys()
     if argv[1] == b"*":   # Redis skips matching here, so the empty key is listed too
@@ -127,12 +100,7 @@ def keys(ctx, argv):
     return [k for k in live if match(k)]
 
 
-@command("scan", -2, "readonly", group="generic",
-         summary="Incrementally iterate the keys space", since="2.8.0",
-         complexity="O(1) for every call. O(N) for a complete iteration, including enough "
-         "command calls for the cursor to return back to 0. N is the number of "
-         "elements inside the collection.",
-         tips=("nondeterministic_output", "request_policy:special"))
+@command("scan")
 def scan_(ctx, argv):
     cursor = scan.parse_cursor(argv[1])
     pattern, count, typename = scan.parse_options(argv, 2, allow_type=True)
@@ -158,9 +126,7 @@ def scan_(ctx, argv):
     return [b"%d" % cursor, out]
 
 
-@command("randomkey", 1, "readonly", group="generic",
-         summary="Return a random key from the keyspace", since="1.0.0", complexity="O(1)",
-         tips=("request_policy:all_shards", "nondeterministic_output"))
+@command("randomkey")
 def randomkey(ctx, argv):
     k = ctx.db.random_key()
     return NULL if k is None else k
@@ -186,24 +152,17 @@ def _rename(ctx, argv, nx):
     return 1 if nx else OK
 
 
-@command("rename", 3, "write", keys=(1, 2, 1), group="generic",
-         summary="Rename a key", since="1.0.0", complexity="O(1)",
-         key_specs=[key_spec("RW access delete"), key_spec("OW update", index=2)])
+@command("rename")
 def rename(ctx, argv):
     return _rename(ctx, argv, False)
 
 
-@command("renamenx", 3, "write fast", keys=(1, 2, 1), group="generic",
-         summary="Rename a key, only if the new key does not exist", since="1.0.0",
-
-         complexity="O(1)", key_specs=[key_spec("RW access delete"), key_spec("OW insert", index=2)])
+@command("renamenx")
 def renamenx(ctx, argv):
     return _rename(ctx, argv, True)
 
 
-@command("move", 3, "write fast", keys=(1, 1, 1), group="generic",
-         summary="Move a key to another database", since="1.0.0", complexity="O(1)",
-         key_specs=[key_spec("RW access update")])
+@command("move")
 def move(ctx, argv):
     src = ctx.db
     dst = _db_by_index(ctx, parse_int32(argv[2]))
@@ -221,11 +180,7 @@ def move(ctx, argv):
     return 1
 
 
-@command("copy", -3, "write denyoom", keys=(1, 2, 1), group="generic",
-         summary="Copy a key", since="6.2.0",
-         complexity="O(N) worst case for collections, where N is the number of nested "
-                    "items. O(1) for string values.",
-         key_specs=[key_spec("RO access"), key_spec("OW update", index=2)])
+@command("copy")
 def copy_(ctx, argv):
     src = dst = ctx.db
     replace = False
@@ -253,10 +208,7 @@ def copy_(ctx, argv):
     return 1
 
 
-@command("swapdb", 3, "write fast", group="generic", acl=("@dangerous",),
-         summary="Swaps two Redis databases", since="4.0.0",
-         complexity="O(N) where N is the count of clients watching or blocking on keys "
-                    "from both databases.")
+@command("swapdb")
 def swapdb(ctx, argv):
     a = parse_int32(argv[1], errors.SWAPDB_FIRST)
     b = parse_int32(argv[2], errors.SWAPDB_SECOND)
@@ -324,23 +276,18 @@ def _expire(ctx, argv, unit_ms, absolute):
     return 1
 
 
-def _declare_expire(name, unit_ms, absolute, summary, since):
-    @command(name, -3, "write fast", keys=(1, 1, 1), group="generic",
-             summary=summary, since=since, complexity="O(1)")
+def _declare_expire(name, unit_ms, absolute):
+    @command(name)
     def fn(ctx, argv):
         return _expire(ctx, argv, unit_ms, absolute)
     fn.__name__ = name
     return fn
 
 
-expire = _declare_expire("expire", 1000, False, "Set a key's time to live in seconds", "1.0.0")
-pexpire = _declare_expire("pexpire", 1, False, "Set a key's time to live in milliseconds",
-                          "2.6.0")
-expireat = _declare_expire("expireat", 1000, True,
-                           "Set the expiration for a key as a UNIX timestamp", "1.2.0")
-pexpireat = _declare_expire("pexpireat", 1, True,
-                            "Set the expiration for a key as a UNIX timestamp specified in "
-                            "milliseconds", "2.6.0")
+expire = _declare_expire("expire", 1000, False)
+pexpire = _declare_expire("pexpire", 1, False)
+expireat = _declare_expire("expireat", 1000, True)
+pexpireat = _declare_expire("pexpireat", 1, True)
 
 
 def _ttl(ctx, key, in_ms, absolute):
@@ -355,45 +302,34 @@ def _ttl(ctx, key, in_ms, absolute):
     return t if in_ms else (t + 500) // 1000
 
 
-@command("ttl", 2, "readonly fast", keys=(1, 1, 1), group="generic",
-         summary="Get the time to live for a key in seconds", since="1.0.0", complexity="O(1)",
-         tips=("nondeterministic_output",))
+@command("ttl")
 def ttl(ctx, argv):
     return _ttl(ctx, argv[1], False, False)
 
 
-@command("pttl", 2, "readonly fast", keys=(1, 1, 1), group="generic",
-         summary="Get the time to live for a key in milliseconds", since="2.6.0",
-         complexity="O(1)", tips=("nondeterministic_output",))
+@command("pttl")
 def pttl(ctx, argv):
     return _ttl(ctx, argv[1], True, False)
 
 
-@command("expiretime", 2, "readonly fast", keys=(1, 1, 1), group="generic",
-         summary="Get the expiration Unix timestamp for a key", since="7.0.0",
-         complexity="O(1)")
+@command("expiretime")
 def expiretime(ctx, argv):
     return _ttl(ctx, argv[1], False, True)
 
 
-@command("pexpiretime", 2, "readonly fast", keys=(1, 1, 1), group="generic",
-         summary="Get the expiration Unix timestamp for a key in milliseconds",
-         since="7.0.0", complexity="O(1)")
+@command("pexpiretime")
 def pexpiretime(ctx, argv):
     return _ttl(ctx, argv[1], True, True)
 
 
-@command("persist", 2, "write fast", keys=(1, 1, 1), group="generic",
-         summary="Remove the expiration from a key", since="2.2.0", complexity="O(1)")
+@command("persist")
 def persist(ctx, argv):
     return 1 if ctx.db.persist(argv[1]) else 0
 
 
 # --- OBJECT -----------------------------------------------------------------------
 
-container("object", -2, "", group="generic",
-          summary="A container for object introspection commands", since="2.2.3",
-          complexity="Depends on subcommand.")
+container("object")
 
 _OBJECT_HELP = [
     "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -454,10 +390,7 @@ def _container_encoding(value, config):
     return kind   # stream, and any later type, is named after itself
 
 
-@subcommand("object", "freq", 3, "readonly", keys=(2, 2, 1),
-            tips=("nondeterministic_output",), key_specs=[key_spec("RO", index=2)],
-            summary="Get the logarithmic access frequency counter of a Redis object",
-            since="4.0.0", complexity="O(1)")
+@subcommand("object", "freq")
 def object_freq(ctx, argv):
     """Under an LFU policy: Redis' initial counter (5) decayed by one per idle minute.
 
@@ -473,10 +406,7 @@ def object_freq(ctx, argv):
     return max(0, _LFU_INIT_VAL - db.idle_seconds(argv[2]) // 60)
 
 
-@subcommand("object", "encoding", 3, "readonly", keys=(2, 2, 1),
-            tips=("nondeterministic_output",), key_specs=[key_spec("RO", index=2)],
-            summary="Inspect the internal encoding of a Redis object", since="2.2.3",
-            complexity="O(1)")
+@subcommand("object", "encoding")
 def object_encoding(ctx, argv):
     """The internal representation Redis would use for the value.
 
@@ -500,17 +430,12 @@ def object_encoding(ctx, argv):
     return _container_encoding(v, ctx.server.config).encode()
 
 
-@subcommand("object", "help", 2, "loading stale",
-            summary="Show helpful text about the different subcommands", since="6.2.0",
-            complexity="O(1)")
+@subcommand("object", "help")
 def object_help(ctx, argv):
     return [Simple(line) for line in _OBJECT_HELP]
 
 
-@subcommand("object", "refcount", 3, "readonly", keys=(2, 2, 1),
-            tips=("nondeterministic_output",), key_specs=[key_spec("RO", index=2)],
-            summary="Get the number of references to the value of the key", since="2.2.3",
-            complexity="O(1)")
+@subcommand("object", "refcount")
 def object_refcount(ctx, argv):
     """1, or INT_MAX for the integers 0..9999 that Redis shares between keys."""
     v = ctx.db.read(argv[2], touch=False)
@@ -526,10 +451,7 @@ def object_refcount(ctx, argv):
     return 1
 
 
-@subcommand("object", "idletime", 3, "readonly", keys=(2, 2, 1),
-            tips=("nondeterministic_output",), key_specs=[key_spec("RO", index=2)],
-            summary="Get the time since a Redis object was last accessed", since="2.2.3",
-            complexity="O(1)")
+@subcommand("object", "idletime")
 def object_idletime(ctx, argv):
     """Seconds since the last read or write of the key.
 

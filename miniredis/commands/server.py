@@ -16,7 +16,7 @@ from ..config import ConfigSetFailed, ConfigUnknown
 from ..datatypes import parse_int
 from ..errors import CommandError
 from ..glob import match as glob_match
-from ..registry import COMMANDS, alias, all_specs, command, container, key_spec, subcommand
+from ..registry import COMMANDS, alias, all_specs, command, container, subcommand, to_reply
 from ..protocol import encode
 from ..replies import FALSE, NULL, OK, TRUE, BigNumber, Double, Map, Push, Raw, Set, Simple, Verbatim
 
@@ -25,21 +25,14 @@ log = logging.getLogger("miniredis")
 
 # --- INFO and simple server commands -------------------------------------------------
 
-@command("info", -1, "loading stale", group="server", acl=("@dangerous",),
-         tips=("nondeterministic_output", "request_policy:all_shards",
-               "response_policy:special"),
-         summary="Get information and statistics about the server", since="1.0.0",
-         complexity="O(1)")
+@command("info")
 def info_(ctx, argv):
     sections = info.select_sections([a.decode("latin-1").lower() for a in argv[1:]])
     # A verbatim string in RESP3, a bulk string in RESP2, as Redis 7.0.
     return Verbatim(info.render(ctx.server, sections).encode())
 
 
-@command("dbsize", 1, "readonly fast", group="server", acl=("@keyspace",),
-         tips=("request_policy:all_shards", "response_policy:agg_sum"),
-         summary="Return the number of keys in the selected database", since="1.0.0",
-         complexity="O(1)")
+@command("dbsize")
 def dbsize(ctx, argv):
     return len(ctx.db)
 
@@ -50,10 +43,7 @@ def _flush_mode(argv):
         raise CommandError(errors.SYNTAX)
 
 
-@command("flushdb", -1, "write", group="server", acl=("@keyspace", "@dangerous"),
-         tips=("request_policy:all_shards", "response_policy:all_succeeded"),
-         summary="Remove all keys from the current database", since="1.0.0",
-         complexity="O(N) where N is the number of keys in the selected database")
+@command("flushdb")
 def flushdb(ctx, argv):
     _flush_mode(argv)
     ctx.db.clear()
@@ -64,27 +54,20 @@ def flushdb(ctx, argv):
 alias("flush", "flushdb")
 
 
-@command("flushall", -1, "write", group="server", acl=("@keyspace", "@dangerous"),
-         tips=("request_policy:all_shards", "response_policy:all_succeeded"),
-         summary="Remove all keys from all databases", since="1.0.0",
-         complexity="O(N) where N is the total number of keys in all databases")
+@command("flushall")
 def flushall(ctx, argv):
     _flush_mode(argv)
     ctx.server.keyspace.flushall()
     return OK
 
 
-@command("time", 1, "loading stale fast", group="server", tips=("nondeterministic_output",),
-         summary="Return the current server time", since="2.6.0", complexity="O(1)")
+@command("time")
 def time_(ctx, argv):
     us = int(time.time() * 1e6)
     return [b"%d" % (us // 1000000), b"%d" % (us % 1000000)]
 
 
-@command("lastsave", 1, "loading stale fast", group="server", acl=("@admin", "@dangerous"),
-         tips=("nondeterministic_output",),
-         summary="Get the UNIX time stamp of the last successful save to disk", since="1.0.0",
-         complexity="O(1)")
+@command("lastsave")
 def lastsave(ctx, argv):
     # Persistence sets server.last_save_time; until a save, it is the start time.
     server = ctx.server
@@ -95,10 +78,7 @@ _SHUTDOWN_FLAGS = {b"nosave": "nosave", b"save": "save", b"now": "now", b"force"
                    b"abort": "abort"}
 
 
-@command("shutdown", -1, "admin noscript loading stale no_multi allow_busy", group="server",
-         summary="Synchronously save the dataset to disk and then shut down the server",
-         since="1.0.0", complexity="O(N) when saving, where N is the total number of keys in "
-         "all databases when saving data, otherwise O(1)")
+@command("shutdown")
 def shutdown(ctx, argv):
     flags = set()
     for a in argv[1:]:
@@ -170,9 +150,7 @@ def _debug_allowed(ctx):
     return mode == "local" and ctx.addr.rsplit(":", 1)[0] in ("127.0.0.1", "[::1]")
 
 
-@command("debug", -2, "admin noscript loading stale", group="server",
-         summary="A container for debugging commands", since="1.0.0",
-         complexity="Depends on subcommand.")
+@command("debug")
 def debug(ctx, argv):
     if not _debug_allowed(ctx):
         raise CommandError(errors.DEBUG_NOT_ALLOWED)
@@ -278,82 +256,26 @@ def _debug_protocol(ctx, name):
 
 # --- COMMAND -----------------------------------------------------------------------------
 
-# Redis lists ACL categories in the order of its category table.
-_CATEGORY_ORDER = [
-    "@keyspace", "@read", "@write", "@set", "@sortedset", "@list", "@hash", "@string",
-    "@bitmap", "@hyperloglog", "@geo", "@stream", "@pubsub", "@admin", "@fast", "@slow",
-    "@blocking", "@dangerous", "@connection", "@transaction", "@scripting",
-]
-_CATEGORY_RANK = {c: i for i, c in enumerate(_CATEGORY_ORDER)}
-# Redis' group names in COMMAND DOCS where ours differ.
-_DOC_GROUP = {"sorted_set": "sorted-set"}
-
-
 def acl_categories(spec):
-    if spec.func is None:
-        # A pure container (CLIENT, CONFIG) has no categories of its own beyond @slow.
-        return ["@slow"]
-    return sorted(spec.acl_categories(), key=lambda c: _CATEGORY_RANK.get(c, len(_CATEGORY_RANK)))
-
-
-def _key_specs_of(spec):
-    """Declared key specs, or one derived from the legacy (first, last, step) triple."""
-    specs = spec.key_specs
-    if specs is None:
-        if not spec.first_key:
-            return []
-        last = spec.last_key - spec.first_key if spec.last_key >= 0 else spec.last_key
-        specs = [key_spec("RO access" if spec.is_readonly else "RW update",
-                          index=spec.first_key, lastkey=last, keystep=spec.step)]
-    return specs
-
-
-def _key_specs(spec):
-    return [_render_key_spec(k) for k in _key_specs_of(spec)]
-
-
-def _render_key_spec(k):
-    pairs = [(b"notes", k.notes.encode())] if k.notes else []
-    pairs += [
-        (b"flags", Set([Simple(f) for f in k.flags])),
-        (b"begin_search", Map([(b"type", b"index"), (b"spec", Map([(b"index", k.index)]))])),
-        (b"find_keys", Map([(b"type", b"range"), (b"spec", Map([
-            (b"lastkey", k.lastkey), (b"keystep", k.keystep), (b"limit", 0)]))])),
-    ]
-    return Map(pairs)
+    return list(spec.acl)
 
 
 def info_entry(spec):
-    """One 10-element COMMAND INFO entry, as Redis 7.0."""
+    """One 10-element COMMAND INFO entry, rendered from Redis 7.0's own (registry data)."""
+    entry = to_reply(spec.info)
+    entry[0] = spec.fullname.encode()   # a project alias shows its own name
     subs = spec.subcommands
-    return [
-        spec.fullname.encode(),
-        spec.arity,
-        Set([Simple(f) for f in spec.flags]),
-        spec.first_key, spec.last_key, spec.step,
-        Set([Simple(c) for c in acl_categories(spec)]),
-        Set([t.encode() for t in spec.tips]),
-        Set(_key_specs(spec)),
-        [info_entry(s) for s in subs.values()] if subs else Set([]),
-    ]
+    entry.append([info_entry(s) for s in subs.values()] if subs else Set([]))
+    return entry
 
 
 def docs_entry(spec):
-    """The COMMAND DOCS map of one command."""
-    pairs = [
-        (b"summary", spec.summary.encode()),
-        (b"since", spec.since.encode()),
-        (b"group", _DOC_GROUP.get(spec.group, spec.group).encode()),
-        (b"complexity", spec.complexity.encode()),
-    ]
-    if spec.doc_flags:
-        pairs.append((b"doc_flags", Set([Simple(f) for f in spec.doc_flags])))
-    if spec.arguments:
-        pairs.append((b"arguments", spec.arguments))
+    """The COMMAND DOCS map of one command, with the subcommands this server has."""
+    doc = to_reply(spec.docs)
     if spec.subcommands:
-        pairs.append((b"subcommands", Map([(s.fullname.encode(), docs_entry(s))
-                                           for s in spec.subcommands.values()])))
-    return Map(pairs)
+        doc.pairs.append((b"subcommands", Map([(s.fullname.encode(), docs_entry(s))
+                                               for s in spec.subcommands.values()])))
+    return doc
 
 
 def lookup(name):
@@ -374,10 +296,7 @@ def _all_with_subcommands():
             yield sub
 
 
-@command("command", -1, "loading stale", group="server", acl=("@connection",),
-         tips=("nondeterministic_output_order",),
-         summary="Get array of Redis command details", since="2.8.13",
-         complexity="O(N) where N is the total number of Redis commands")
+@command("command")
 def command_(ctx, argv):
     return [info_entry(s) for s in all_specs()]
 
@@ -387,20 +306,16 @@ def command_(ctx, argv):
 command_.spec.max_args = 1
 
 
-def _command_sub(name, arity, **kw):
-    return subcommand("command", name, arity, "loading stale", acl=("@connection",), **kw)
+def _command_sub(name):
+    return subcommand("command", name)
 
 
-@_command_sub("count", 2, summary="Get total number of Redis commands", since="2.8.13",
-              complexity="O(1)")
+@_command_sub("count")
 def command_count(ctx, argv):
     return len(COMMANDS)
 
 
-@_command_sub("info", -2, tips=("nondeterministic_output_order",),
-              summary="Get array of specific Redis command details, or all when no argument "
-              "is given.", since="2.8.13",
-              complexity="O(N) where N is the number of commands to look up")
+@_command_sub("info")
 def command_info(ctx, argv):
     if len(argv) == 2:
         return [info_entry(s) for s in all_specs()]
@@ -411,17 +326,13 @@ def command_info(ctx, argv):
     return out
 
 
-@_command_sub("docs", -2, tips=("nondeterministic_output_order",),
-              summary="Get array of specific Redis command documentation", since="7.0.0",
-              complexity="O(N) where N is the number of commands to look up")
+@_command_sub("docs")
 def command_docs(ctx, argv):
     specs = all_specs() if len(argv) == 2 else [lookup(n) for n in argv[2:]]
     return Map([(s.fullname.encode(), docs_entry(s)) for s in specs if s is not None])
 
 
-@_command_sub("list", -2, tips=("nondeterministic_output_order",),
-              summary="Get an array of Redis command names", since="7.0.0",
-              complexity="O(N) where N is the total number of Redis commands")
+@_command_sub("list")
 def command_list(ctx, argv):
     keep = _list_filter(argv)
     return [s.fullname.encode() for s in _all_with_subcommands() if keep(s)]
@@ -444,26 +355,19 @@ def _list_filter(argv):
     raise CommandError(errors.SYNTAX)
 
 
-@_command_sub("getkeys", -4, summary="Extract keys given a full Redis command",
-              since="2.8.13",
-              complexity="O(N) where N is the number of arguments to the command")
+@_command_sub("getkeys")
 def command_getkeys(ctx, argv):
     args = argv[2:]
-    return [args[i] for i in _key_positions(args)[0]]
+    return [args[i] for i, _ in _keys_of(args)[0]]
 
 
-@_command_sub("getkeysandflags", -4, summary="Extract keys and access flags given a full Redis command",
-              since="7.0.0",
-              complexity="O(N) where N is the number of arguments to the command")
+@_command_sub("getkeysandflags")
 def command_getkeysandflags(ctx, argv):
     args = argv[2:]
-    positions, spec = _key_positions(args)
-    flags = _flags_by_position(spec, len(args))
-    default = _key_specs_of(spec)[0].flags
+    keys, spec = _keys_of(args)
     variable = _VARIABLE_KEY_FLAGS.get(spec.fullname)
-    if variable is not None:
-        flags = variable(args)
-    return [[args[i], Set([Simple(f) for f in flags.get(i, default)])] for i in positions]
+    override = variable(args) if variable is not None else {}
+    return [[args[i], Set([Simple(f) for f in override.get(i, flags)])] for i, flags in keys]
 
 
 def _set_key_flags(args):
@@ -479,32 +383,25 @@ def _set_key_flags(args):
 _VARIABLE_KEY_FLAGS = {"set": _set_key_flags}
 
 
-def _key_positions(args):
-    """(key indexes, spec) of a full command, with COMMAND GETKEYS' errors."""
+def _keys_of(args):
+    """([(key index, flags)], spec) of a full command, with COMMAND GETKEYS' errors."""
     spec = COMMANDS.get(args[0].decode("latin-1").lower())
     if spec is not None and spec.subcommands and len(args) > 1:
         spec = spec.subcommands.get(args[1].decode("latin-1").lower())
     if spec is None:
         raise CommandError(errors.INVALID_COMMAND_SPECIFIED)
     # Redis' order: a command without any key spec is refused before its arity.
-    if not spec.first_key and not spec.key_specs:
+    if not spec.key_specs:
         raise CommandError(errors.NO_KEY_ARGUMENTS)
     if not spec.arity_ok(len(args)):
         raise CommandError(errors.INVALID_COMMAND_ARGS)
-    keys = spec.key_positions(args)
+    try:
+        keys = spec.keys(args)
+    except ValueError:
+        raise CommandError(errors.INVALID_COMMAND_ARGS)
     if not keys:
         raise CommandError(errors.NO_KEY_ARGUMENTS)
     return keys, spec
-
-
-def _flags_by_position(spec, argc):
-    """{argument index: key spec flags}; the first key spec covering an index wins."""
-    out = {}
-    for k in _key_specs_of(spec):
-        last = k.index + k.lastkey if k.lastkey >= 0 else argc + k.lastkey
-        for i in range(k.index, last + 1, k.keystep or 1):
-            out.setdefault(i, k.flags)
-    return out
 
 
 _COMMAND_HELP = [
@@ -532,21 +429,17 @@ _COMMAND_HELP = [
 ]
 
 
-@_command_sub("help", 2, summary="Show helpful text about the different subcommands",
-              since="5.0.0", complexity="O(1)")
+@_command_sub("help")
 def command_help(ctx, argv):
     return [Simple(line) for line in _COMMAND_HELP]
 
 
 # --- CONFIG ------------------------------------------------------------------------------
 
-container("config", group="server", summary="A container for server configuration commands",
-          since="2.0.0", complexity="Depends on subcommand.")
+container("config")
 
 
-@subcommand("config", "get", -3, "admin noscript loading stale",
-            summary="Get the values of configuration parameters", since="2.0.0",
-            complexity="O(N) when N is the number of configuration parameters provided")
+@subcommand("config", "get")
 def config_get(ctx, argv):
     pairs = []
     seen = set()
@@ -558,10 +451,7 @@ def config_get(ctx, argv):
     return Map(pairs)
 
 
-@subcommand("config", "set", -4, "admin noscript loading stale",
-            tips=("request_policy:all_nodes", "response_policy:all_succeeded"),
-            summary="Set configuration parameters to the given values", since="2.0.0",
-            complexity="O(N) when N is the number of configuration parameters provided")
+@subcommand("config", "set")
 def config_set(ctx, argv):
     if len(argv) % 2:
         raise CommandError(errors.SYNTAX)
@@ -575,8 +465,7 @@ def config_set(ctx, argv):
     return OK
 
 
-@subcommand("config", "resetstat", 2, "admin noscript loading stale",
-            summary="Reset the stats returned by INFO", since="2.0.0", complexity="O(1)")
+@subcommand("config", "resetstat")
 def config_resetstat(ctx, argv):
     ctx.server.stats.reset()
     ctx.server.keyspace.reset_stats()
@@ -585,9 +474,7 @@ def config_resetstat(ctx, argv):
     return OK
 
 
-@subcommand("config", "rewrite", 2, "admin noscript loading stale",
-            summary="Rewrite the configuration file with the in memory configuration",
-            since="2.8.0", complexity="O(1)")
+@subcommand("config", "rewrite")
 def config_rewrite(ctx, argv):
     cfg = ctx.server.config
     if not cfg.config_file:
@@ -614,8 +501,6 @@ _CONFIG_HELP = [
 ]
 
 
-@subcommand("config", "help", 2, "loading stale",
-            summary="Show helpful text about the different subcommands", since="5.0.0",
-            complexity="O(1)")
+@subcommand("config", "help")
 def config_help(ctx, argv):
     return [Simple(line) for line in _CONFIG_HELP]

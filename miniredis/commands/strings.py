@@ -20,7 +20,7 @@ from fractions import Fraction
 
 from .. import errors
 from ..errors import CommandError
-from ..registry import command, key_spec
+from ..registry import command
 from ..replies import OK, NULL, Map, Set, Simple
 from ..datatypes import (
     TypedValue, from_request, to_reply, parse_int, as_bytes,
@@ -29,75 +29,6 @@ from ..datatypes import (
 )
 
 _STORED = (bytes, int, float, TypedValue)
-
-
-def _ks(flags, **kw):
-    """The key_specs list of a one-key-range command."""
-    return [key_spec(flags, **kw)]
-
-
-# --- COMMAND DOCS argument trees, in reply form ------------------------------------------
-
-def _arg(name, kind, token=None, key=None, since=None, flag=None, args=None):
-    """One argument map of COMMAND DOCS, its fields in Redis' order."""
-    pairs = [(b"name", name.encode()), (b"type", kind.encode())]
-    if key is not None:
-        pairs.append((b"key_spec_index", key))
-    if token:
-        pairs.append((b"token", token.encode()))
-    if since:
-        pairs.append((b"since", since.encode()))
-    if flag:
-        pairs.append((b"flags", Set([Simple(flag)])))
-    if args is not None:
-        pairs.append((b"arguments", args))
-    return Map(pairs)
-
-
-def _args(*names):
-    """The argument list of a command taking a key then plain arguments ("name:type")."""
-    out = [_arg("key", "key", key=0)]
-    for spec in names:
-        name, kind = spec.split(":")
-        out.append(_arg(name, kind))
-    return out
-
-
-def _expiration(last, ex_since=None, exat_since=None):
-    """The EX/PX/EXAT/PXAT choice of SET and GETEX, closed by KEEPTTL or PERSIST."""
-    return _arg("expiration", "oneof", flag="optional", args=[
-        _arg("seconds", "integer", token="EX", since=ex_since),
-        _arg("milliseconds", "integer", token="PX", since=ex_since),
-        _arg("unix-time-seconds", "unix-time", token="EXAT", since=exat_since),
-        _arg("unix-time-milliseconds", "unix-time", token="PXAT", since=exat_since),
-        last])
-
-
-def _index_unit():
-    return _arg("index_unit", "oneof", since="7.0.0", flag="optional", args=[
-        _arg("byte", "pure-token", token="BYTE"), _arg("bit", "pure-token", token="BIT")])
-
-
-_SET_ARGS = _args("value:string") + [
-    _arg("condition", "oneof", since="2.6.12", flag="optional", args=[
-        _arg("nx", "pure-token", token="NX"), _arg("xx", "pure-token", token="XX")]),
-    _arg("get", "pure-token", token="GET", since="6.2.0", flag="optional"),
-    _expiration(_arg("keepttl", "pure-token", token="KEEPTTL", since="6.0.0"), "2.6.12", "6.2.0")]
-_GETEX_ARGS = _args() + [_expiration(_arg("persist", "pure-token", token="PERSIST"))]
-_KEY_VALUE_PAIRS = [_arg("key_value", "block", flag="multiple", args=_args("value:string"))]
-_LCS_ARGS = [
-    _arg("key1", "key", key=0), _arg("key2", "key", key=0),
-    _arg("len", "pure-token", token="LEN", flag="optional"),
-    _arg("idx", "pure-token", token="IDX", flag="optional"),
-    _arg("len", "integer", token="MINMATCHLEN", flag="optional"),
-    _arg("withmatchlen", "pure-token", token="WITHMATCHLEN", flag="optional")]
-_BITCOUNT_ARGS = _args() + [_arg("index", "block", flag="optional", args=[
-    _arg("start", "integer"), _arg("end", "integer"), _index_unit()])]
-_BITPOS_ARGS = _args("bit:integer") + [_arg("index", "block", flag="optional", args=[
-    _arg("start", "integer"),
-    _arg("end_index", "block", flag="optional", args=[_arg("end", "integer"), _index_unit()])])]
-_BITOP_ARGS = [_arg("operation", "string"), _arg("destkey", "key", key=0),
-               _arg("key", "key", key=1, flag="multiple")]
 
 
 # --- lookups (the one place that type-checks) ---------------------------------------
@@ -144,10 +75,7 @@ def _write_in_place(db, key, s):
 
 # --- GET / SET and their variants -----------------------------------------------------
 
-@command("get", 2, "readonly fast", keys=(1, 1, 1), group="string",
-         summary="Get the value of a key", since="1.0.0", complexity="O(1)",
-         arguments=_args(),
-         key_specs=_ks("RO access"))
+@command("get")
 def get(ctx, argv):
     v = ctx.db.read(argv[1])
     if type(v) is bytes:
@@ -231,11 +159,7 @@ def _expire_ms(ctx, cmdname, flag, text):
     return parse_expire_option(ctx, cmdname, unit, absolute, text)
 
 
-@command("set", -3, "write denyoom", keys=(1, 1, 1), group="string", typed=(2, 0),
-         summary="Set the string value of a key", since="1.0.0", complexity="O(1)",
-         arguments=_SET_ARGS,
-         key_specs=_ks("RW access update variable_flags",
-                       notes="RW and ACCESS due to the optional `GET` argument"))
+@command("set", typed=(2, 0))
 def set_(ctx, argv):
     key = argv[1]
     value = argv[2]
@@ -259,11 +183,7 @@ def set_(ctx, argv):
     return reply
 
 
-@command("setnx", 3, "write denyoom fast", keys=(1, 1, 1), group="string", typed=(2, 0),
-         summary="Set the value of a key, only if the key does not exist", since="1.0.0",
-         complexity="O(1)",
-         arguments=_args("value:string"),
-         key_specs=_ks("OW insert"))
+@command("setnx", typed=(2, 0))
 def setnx(ctx, argv):
     db = ctx.db
     if db.get(argv[1]) is not None:
@@ -278,38 +198,24 @@ def _set_with_expire(ctx, argv, cmdname, unit):
     return OK
 
 
-@command("setex", 4, "write denyoom", keys=(1, 1, 1), group="string", typed=(3, 0),
-         summary="Set the value and expiration of a key", since="2.0.0", complexity="O(1)",
-         arguments=_args("seconds:integer", "value:string"),
-         key_specs=_ks("OW update"))
+@command("setex", typed=(3, 0))
 def setex(ctx, argv):
     return _set_with_expire(ctx, argv, "setex", 1000)
 
 
-@command("psetex", 4, "write denyoom", keys=(1, 1, 1), group="string", typed=(3, 0),
-         summary="Set the value and expiration in milliseconds of a key", since="2.6.0",
-         complexity="O(1)",
-         arguments=_args("milliseconds:integer", "value:string"),
-         key_specs=_ks("OW update"))
+@command("psetex", typed=(3, 0))
 def psetex(ctx, argv):
     return _set_with_expire(ctx, argv, "psetex", 1)
 
 
-@command("getset", 3, "write denyoom fast", keys=(1, 1, 1), group="string", typed=(2, 0),
-         summary="Set the string value of a key and return its old value", since="1.0.0",
-         complexity="O(1)", doc_flags=("deprecated",),
-         arguments=_args("value:string"),
-         key_specs=_ks("RW access update"))
+@command("getset", typed=(2, 0))
 def getset(ctx, argv):
     old = read_value(ctx, argv[1])
     ctx.db.set(argv[1], _stored(argv[2]))
     return NULL if old is None else to_reply(old)
 
 
-@command("getdel", 2, "write fast", keys=(1, 1, 1), group="string",
-         summary="Get the value of a key and delete the key", since="6.2.0", complexity="O(1)",
-         arguments=_args(),
-         key_specs=_ks("RW access delete"))
+@command("getdel")
 def getdel(ctx, argv):
     v = read_value(ctx, argv[1])
     if v is None:
@@ -318,11 +224,7 @@ def getdel(ctx, argv):
     return to_reply(v)
 
 
-@command("getex", -2, "write fast", keys=(1, 1, 1), group="string",
-         summary="Get the value of a key and optionally set its expiration", since="6.2.0",
-         complexity="O(1)",
-         arguments=_GETEX_ARGS,
-         key_specs=_ks("RW access update", notes="RW and UPDATE because it changes the TTL"))
+@command("getex")
 def getex(ctx, argv):
     flags, expire, text = _parse_options(argv, 2, _GETEX_OPTIONS)
     key = argv[1]
@@ -338,12 +240,7 @@ def getex(ctx, argv):
     return to_reply(v)
 
 
-@command("mget", -2, "readonly fast", keys=(1, -1, 1), group="string",
-         summary="Get the values of all the given keys", since="1.0.0",
-         complexity="O(N) where N is the number of keys to retrieve.",
-         tips=("request_policy:multi_shard",),
-         arguments=[_arg("key", "key", key=0, flag="multiple")],
-         key_specs=_ks("RO access", lastkey=-1))
+@command("mget")
 def mget(ctx, argv):
     out = []
     for key in argv[1:]:
@@ -362,12 +259,7 @@ def _pairs(argv, name):
     return [(argv[i], argv[i + 1]) for i in range(1, len(argv), 2)]
 
 
-@command("mset", -3, "write denyoom", keys=(1, -1, 2), group="string", typed=(2, 2),
-         summary="Set multiple keys to multiple values", since="1.0.1",
-         complexity="O(N) where N is the number of keys to set.",
-         tips=("request_policy:multi_shard", "response_policy:all_succeeded"),
-         arguments=_KEY_VALUE_PAIRS,
-         key_specs=_ks("OW update", lastkey=-1, keystep=2))
+@command("mset", typed=(2, 2))
 def mset(ctx, argv):
     db = ctx.db
     for key, value in _pairs(argv, "mset"):
@@ -375,12 +267,7 @@ def mset(ctx, argv):
     return OK
 
 
-@command("msetnx", -3, "write denyoom", keys=(1, -1, 2), group="string", typed=(2, 2),
-         summary="Set multiple keys to multiple values, only if none of the keys exist",
-         since="1.0.1", complexity="O(N) where N is the number of keys to set.",
-         tips=("request_policy:multi_shard", "response_policy:agg_min"),
-         arguments=_KEY_VALUE_PAIRS,
-         key_specs=_ks("OW insert", lastkey=-1, keystep=2))
+@command("msetnx", typed=(2, 2))
 def msetnx(ctx, argv):
     db = ctx.db
     pairs = _pairs(argv, "msetnx")
@@ -393,14 +280,7 @@ def msetnx(ctx, argv):
 
 # --- APPEND, STRLEN, ranges -------------------------------------------------------------
 
-@command("append", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
-         summary="Append a value to a key", since="2.0.0",
-         complexity="O(1). The amortized time complexity is O(1) assuming the appended "
-                    "value is small and the already present value is of any size, since the "
-                    "dynamic string library used by Redis will double the free space "
-                    "available on every reallocation.",
-         arguments=_args("value:string"),
-         key_specs=_ks("RW insert"))
+@command("append")
 def append(ctx, argv):
     key, extra = argv[1], argv[2]
     db = ctx.db
@@ -414,11 +294,7 @@ def append(ctx, argv):
     return len(s)
 
 
-@command("strlen", 2, "readonly fast", keys=(1, 1, 1), group="string",
-         summary="Get the length of the value stored in a key", since="2.2.0",
-         complexity="O(1)",
-         arguments=_args(),
-         key_specs=_ks("RO"))
+@command("strlen")
 def strlen(ctx, argv):
     s = read_string(ctx, argv[1])
     return 0 if s is None else len(s)
@@ -455,33 +331,17 @@ _RANGE_COMPLEXITY = (
     "string is very cheap, it can be considered O(1) for small strings.")
 
 
-@command("getrange", 4, "readonly", keys=(1, 1, 1), group="string",
-         summary="Get a substring of the string stored at a key", since="2.4.0",
-         complexity=_RANGE_COMPLEXITY,
-         arguments=_args("start:integer", "end:integer"),
-         key_specs=_ks("RO access"))
+@command("getrange")
 def getrange(ctx, argv):
     return _getrange(ctx, argv)
 
 
-@command("substr", 4, "readonly", keys=(1, 1, 1), group="string",
-         summary="Get a substring of the string stored at a key", since="1.0.0",
-         complexity=_RANGE_COMPLEXITY, doc_flags=("deprecated",),
-         arguments=_args("start:integer", "end:integer"),
-         key_specs=_ks("RO access"))
+@command("substr")
 def substr(ctx, argv):
     return _getrange(ctx, argv)
 
 
-@command("setrange", 4, "write denyoom", keys=(1, 1, 1), group="string",
-         summary="Overwrite part of a string at key starting at the specified offset",
-         since="2.2.0",
-         complexity="O(1), not counting the time taken to copy the new string in place. "
-                    "Usually, this string is very small so the amortized complexity is O(1). "
-                    "Otherwise, complexity is O(M) with M being the length of the value "
-                    "argument.",
-         arguments=_args("offset:integer", "value:string"),
-         key_specs=_ks("RW update"))
+@command("setrange")
 def setrange(ctx, argv):
     key, value = argv[1], argv[3]
     offset = parse_int(argv[2])
@@ -515,38 +375,22 @@ def _incr(ctx, key, delta):
     return value
 
 
-@command("incr", 2, "write denyoom fast", keys=(1, 1, 1), group="string",
-         summary="Increment the integer value of a key by one", since="1.0.0",
-         complexity="O(1)",
-         arguments=_args(),
-         key_specs=_ks("RW access update"))
+@command("incr")
 def incr(ctx, argv):
     return _incr(ctx, argv[1], 1)
 
 
-@command("decr", 2, "write denyoom fast", keys=(1, 1, 1), group="string",
-         summary="Decrement the integer value of a key by one", since="1.0.0",
-         complexity="O(1)",
-         arguments=_args(),
-         key_specs=_ks("RW access update"))
+@command("decr")
 def decr(ctx, argv):
     return _incr(ctx, argv[1], -1)
 
 
-@command("incrby", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
-         summary="Increment the integer value of a key by the given amount", since="1.0.0",
-         complexity="O(1)",
-         arguments=_args("increment:integer"),
-         key_specs=_ks("RW access update"))
+@command("incrby")
 def incrby(ctx, argv):
     return _incr(ctx, argv[1], parse_int(argv[2]))
 
 
-@command("decrby", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
-         summary="Decrement the integer value of a key by the given number", since="1.0.0",
-         complexity="O(1)",
-         arguments=_args("decrement:integer"),
-         key_specs=_ks("RW access update"))
+@command("decrby")
 def decrby(ctx, argv):
     delta = parse_int(argv[2])
     if delta == LLONG_MIN:  # its negation does not fit in 64 bits
@@ -669,11 +513,7 @@ def _ld_format(x):
     return b"-" + out if x < 0 and out != b"0" else out
 
 
-@command("incrbyfloat", 3, "write denyoom fast", keys=(1, 1, 1), group="string",
-         summary="Increment the float value of a key by the given amount", since="2.6.0",
-         complexity="O(1)",
-         arguments=_args("increment:double"),
-         key_specs=_ks("RW access update"))
+@command("incrbyfloat")
 def incrbyfloat(ctx, argv):
     key = argv[1]
     db = ctx.db
@@ -781,11 +621,7 @@ def _lcs_operand(v):
     return as_bytes(v)
 
 
-@command("lcs", -3, "readonly", keys=(1, 2, 1), group="string",
-         summary="Find longest common substring", since="7.0.0",
-         complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively",
-         arguments=_LCS_ARGS,
-         key_specs=_ks("RO access", lastkey=1))
+@command("lcs")
 def lcs(ctx, argv):
     # Both keys are looked up (and counted) before either is type-checked.
     va = ctx.db.read(argv[1])
@@ -815,11 +651,7 @@ def _bit_offset(ctx, text):
     return offset
 
 
-@command("setbit", 4, "write denyoom", keys=(1, 1, 1), group="bitmap",
-         summary="Sets or clears the bit at offset in the string value stored at key",
-         since="2.2.0", complexity="O(1)",
-         arguments=_args("offset:integer", "value:integer"),
-         key_specs=_ks("RW access update"))
+@command("setbit")
 def setbit(ctx, argv):
     offset = _bit_offset(ctx, argv[2])
     on = parse_int(argv[3], errors.BIT_VALUE)
@@ -847,11 +679,7 @@ def setbit(ctx, argv):
     return previous
 
 
-@command("getbit", 3, "readonly fast", keys=(1, 1, 1), group="bitmap",
-         summary="Returns the bit value at offset in the string value stored at key",
-         since="2.2.0", complexity="O(1)",
-         arguments=_args("offset:integer"),
-         key_specs=_ks("RO access"))
+@command("getbit")
 def getbit(ctx, argv):
     offset = _bit_offset(ctx, argv[2])
     s = read_string(ctx, argv[1])
@@ -883,10 +711,7 @@ def _bit_span(start, end, isbit):
     return start * 8, end * 8 + 7
 
 
-@command("bitcount", -2, "readonly", keys=(1, 1, 1), group="bitmap",
-         summary="Count set bits in a string", since="2.6.0", complexity="O(N)",
-         arguments=_BITCOUNT_ARGS,
-         key_specs=_ks("RO access"))
+@command("bitcount")
 def bitcount(ctx, argv):
     # Redis 7.0 looks the key up first: a missing key answers 0 whatever the arguments.
     s = read_string(ctx, argv[1])
@@ -911,10 +736,7 @@ def bitcount(ctx, argv):
     return _bits(s, lo, hi).bit_count()
 
 
-@command("bitpos", -3, "readonly", keys=(1, 1, 1), group="bitmap",
-         summary="Find first bit set or clear in a string", since="2.8.7", complexity="O(N)",
-         arguments=_BITPOS_ARGS,
-         key_specs=_ks("RO access"))
+@command("bitpos")
 def bitpos(ctx, argv):
     bit = parse_int(argv[2])
     if bit not in (0, 1):
@@ -968,11 +790,7 @@ def _bitop(op, sources, size):
     return acc.to_bytes(size, "big")
 
 
-@command("bitop", -4, "write denyoom", keys=(2, -1, 1), group="bitmap",
-         summary="Perform bitwise operations between strings", since="2.6.0",
-         complexity="O(N)",
-         arguments=_BITOP_ARGS,
-         key_specs=_ks("OW update", index=2) + _ks("RO access", index=3, lastkey=-1))
+@command("bitop")
 def bitop(ctx, argv):
     op = argv[1].lower()
     if op not in (b"and", b"or", b"xor", b"not"):
