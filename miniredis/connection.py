@@ -12,6 +12,7 @@ A Connection is the ``ctx`` every command function receives.
 import time
 
 from .protocol import RequestReader
+from .replies import BLOCKED
 
 
 class Connection(object):
@@ -21,7 +22,7 @@ class Connection(object):
         "created", "last_interaction", "closing", "kill_reason", "multi",
         "multi_error", "watched", "watch_dirty", "subscriptions", "psubscriptions",
         "blocked", "flags", "last_command", "out", "pending", "reading", "writing",
-        "reply_mode",
+        "reply_mode", "prop", "block_request", "backlog", "deny_blocking",
     )
 
     def __init__(self, server, sock, addr, client_id):
@@ -62,6 +63,43 @@ class Connection(object):
         self.pending = None        # output the socket has not taken yet (server.write)
         self.reading = self.writing = None   # the server's io watchers
         self.reply_mode = 0        # CLIENT REPLY: 0 on, 1 off, 2 skip next, 3 skipping this one
+        self.prop = None           # what the running command propagates instead of itself
+        self.block_request = None  # (keys, timeout_s, timeout_reply) asked by ctx.block()
+        self.backlog = None        # requests read while blocked: ([argv, ...], protocol error)
+        self.deny_blocking = False # inside EXEC or a script: blocking commands time out at once
+
+    # --- the call seam: what a command says about itself ------------------------------
+    # Commands receive the connection as ``ctx`` and report their effects here,
+    # instead of the engine guessing them (see events.py and blocking.py).
+
+    def notify(self, cls, event, key):
+        """A keyspace event of class ``cls`` (events.LIST, ...) named ``event`` on key."""
+        ev = self.server.events
+        if ev.keyspace_listeners:
+            ev.notify(cls, event, key, self.db.index)
+
+    def propagate_as(self, *argvs):
+        """Propagate these commands instead of the one received (none: propagate nothing).
+
+        Effects are propagated when the command changed the dataset; a
+        command that states its effect here is propagated even if not.
+        """
+        if self.server.events.propagate_listeners:
+            self.prop = argvs
+
+    def block(self, keys, timeout, timeout_reply):
+        """Block this client on keys for ``timeout`` seconds (0: forever); return the result.
+
+        The command returns what this returns. When one of ``keys`` is
+        changed, the command runs again with the same arguments, and answers
+        (or blocks again) then; on timeout the client gets ``timeout_reply``.
+        Inside EXEC or a script the client cannot block: the timeout reply
+        is returned at once.
+        """
+        if self.deny_blocking:
+            return timeout_reply
+        self.block_request = (keys, timeout, timeout_reply)
+        return BLOCKED
 
     # --- protocol / auth -------------------------------------------------------
     def set_protocol(self, proto):

@@ -10,8 +10,17 @@ booleans, null, arrays, maps, sets and big numbers are kept as a
 :class:`TypedValue` wrapping the value in reply form, so GET writes it back
 unchanged (and down-mapped for RESP2 clients by the encoder).
 
-Later data types (lists, hashes, sets, sorted sets, streams) register their
-classes in ``TYPE_NAMES``; a class must never be shared between two types.
+Container types (lists, hashes, sets, sorted sets; later streams) live in
+:mod:`miniredis.values` and follow one protocol, so that the generic commands
+(TYPE, OBJECT ENCODING, COPY, MEMORY USAGE ...) never branch on a type:
+
+* ``type_name``        class attribute: what TYPE answers ("list", "hash" ...)
+* ``encoding(config)`` what OBJECT ENCODING answers, by Redis 7.0's size rules
+* ``copy()``           an independent copy (COPY, SORT ... STORE never share)
+* ``memory()``         the project's estimate of the bytes the value costs
+
+They register with :func:`register_type`; a class is never shared between
+two types. Strings (bytes/int/float) and typed values are handled here.
 """
 
 import re
@@ -54,11 +63,44 @@ class TypedValue(object):
 TYPE_NAMES = {bytes: "string", int: "string", float: "string"}
 
 
+def register_type(cls):
+    """Make a container class known to TYPE & co (a class decorator)."""
+    TYPE_NAMES[cls] = cls.type_name
+    return cls
+
+
 def type_name(value):
     t = type(value)
     if t is TypedValue:
         return value.type_name
     return TYPE_NAMES[t]
+
+
+def is_container(value):
+    t = type(value)
+    return t is not bytes and t is not int and t is not float and t is not TypedValue
+
+
+def copy_value(value):
+    """An independent copy of a stored value: strings and typed values are immutable."""
+    return value.copy() if is_container(value) else value
+
+
+# Bytes a string costs beyond its text: the key's dict entry and object header, as
+# an estimate (Python's bytes object header is 33 bytes, a dict slot about 40).
+_STRING_OVERHEAD = 80
+
+
+def memory_of(value):
+    """The project's estimate of what a value costs in bytes (MEMORY USAGE, maxmemory)."""
+    t = type(value)
+    if t is bytes:
+        return _STRING_OVERHEAD + len(value)
+    if t is int or t is float:
+        return _STRING_OVERHEAD + 8
+    if t is TypedValue:
+        return _STRING_OVERHEAD + 64
+    return value.memory()
 
 
 def from_request(arg):

@@ -1,16 +1,19 @@
 """One request, in Redis' order.
 
 lookup -> arity -> authentication -> typed-value positions -> context rules
-(hooks: MULTI queueing, pub/sub context, ...) -> execute -> propagate (hooks:
-persistence, replication) -> after-command (hooks: wake blocked clients).
+(hooks: MULTI queueing, pub/sub context, ...) -> execute -> record the
+call's effect for propagation; then, once the
+outermost call is over: hand its effects to the propagation listeners
+(events.py) and serve the clients blocked on keys it made ready
+(blocking.py).
 
-Owns: that order, error accounting (commandstats, errorstats) and turning
-exceptions into error replies. Must not touch: sockets and encoding (the
-connection loop encodes what ``dispatch`` returns), command semantics.
+Owns: that order, nesting (EXEC and scripts run commands through
+:meth:`execute`: their effects are flushed, and blocked clients woken, only
+after the outermost call), error accounting (commandstats, errorstats) and
+turning exceptions into error replies. Must not touch: sockets and encoding
+(the connection loop encodes what ``dispatch`` returns), command semantics.
 
-Hooks are plain lists so that the later modules (transactions, pubsub,
-persistence, blocking) plug in without changing this file, and cost nothing
-on the hot path while they are empty.
+Hook lists cost nothing on the hot path while they are empty.
 """
 
 import logging
@@ -20,7 +23,7 @@ from . import errors
 from .errors import CommandError
 from .protocol import TypedArgs
 from .registry import COMMANDS, LOOKUP, CommandSpec
-from .replies import Error
+from .replies import BLOCKED, Error
 
 log = logging.getLogger("miniredis")
 
@@ -35,13 +38,11 @@ class Dispatcher(object):
     def __init__(self, server):
         self.server = server
         self.keyspace = server.keyspace
+        self.events = server.events
+        self.blocking = server.blocking
         # fn(conn, spec, argv) -> reply or None; a reply short-circuits execution.
         self.context_hooks = []
-        # fn(conn, spec, argv): after a command that changed the dataset.
-        self.propagate_hooks = []
-        # fn(conn, spec, argv): after every executed command.
-        self.after_hooks = []
-        self.dispatch, self.execute = self._build()
+        self.dispatch, self.execute, self.retry = self._build()
 
     def resolve(self, argv):
         """(spec, error_message): the spec to run for argv, with arity checked."""
@@ -86,19 +87,22 @@ class Dispatcher(object):
         perf = _perf
         typed_args = TypedArgs
         keyspace = self.keyspace
+        events = self.events
+        prop_listeners = events.propagate_listeners
+        blocking = self.blocking
         context_hooks = self.context_hooks
-        propagate_hooks = self.propagate_hooks
-        after_hooks = self.after_hooks
         error = self.error
         slow_resolve = self._slow_resolve
         command_error = CommandError
+        blocked = BLOCKED
+        nesting = [0]   # depth of EXEC / script calls running commands
 
         def dispatch(conn, argv, spec=None):
             """Run one request; returns the reply (never raises for command errors).
 
-            With ``spec`` given (EXEC, scripts) the request is already resolved
-            and checked: only the execution steps run. Both cases share this
-            one function so the common path makes no further Python call.
+            With ``spec`` given (EXEC, scripts, wake-ups) the request is already
+            resolved and checked: only the execution steps run. Both cases share
+            this one function so the common path makes no further Python call.
             """
             if spec is None:
                 spec = lookup(argv[0])
@@ -117,7 +121,7 @@ class Dispatcher(object):
                         r = hook(conn, spec, argv)
                         if r is not None:
                             return r
-            dirty = keyspace.dirty if propagate_hooks else 0
+            dirty = keyspace.dirty
             t0 = perf()
             try:
                 reply = spec.func(conn, argv)
@@ -127,20 +131,42 @@ class Dispatcher(object):
             except Exception as e:  # a bug must not take the connection or the server down
                 reply = self._internal_error(spec, argv, e)
             spec.usec += perf() - t0
-            spec.calls += 1
-            if propagate_hooks and keyspace.dirty != dirty:
-                for hook in propagate_hooks:
-                    hook(conn, spec, argv)
-            if after_hooks:
-                for hook in after_hooks:
-                    hook(conn, spec, argv)
+            if reply is blocked:
+                # Counted once it is answered (served or timed out), as Redis does.
+                blocking.park(conn, spec, argv)
+            else:
+                spec.calls += 1
+            if prop_listeners:
+                p = conn.prop
+                if p is not None:
+                    conn.prop = None
+                    for a in p:
+                        events.add(conn.db.index, a)
+                elif keyspace.dirty != dirty:
+                    events.add(conn.db.index, argv)
+            if not nesting[0]:
+                # The outermost call is over: its effects leave as one unit,
+                # then the clients blocked on keys it made ready are served.
+                if events.ops:
+                    events.flush()
+                if keyspace.ready:
+                    blocking.serve_ready()
             return reply
 
         def execute(conn, spec, argv):
-            """Execute a resolved command (EXEC, scripting): no lookup, auth or context rules."""
+            """Run a resolved command inside another one (EXEC, scripts): no lookup,
+            auth or context rules; effects and wake-ups wait for the outer call."""
+            nesting[0] += 1
+            try:
+                return dispatch(conn, argv, spec)
+            finally:
+                nesting[0] -= 1
+
+        def retry(conn, spec, argv):
+            """Run a blocked client's command again, as a call of its own (wake-ups)."""
             return dispatch(conn, argv, spec)
 
-        return dispatch, execute
+        return dispatch, execute, retry
 
     def _slow_resolve(self, conn, argv):
         """Unknown name, wrong arity, subcommands, HTTP requests: a spec, an error reply or None."""

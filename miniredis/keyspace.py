@@ -162,6 +162,13 @@ class Database(object):
             raise CommandError(errors.WRONGTYPE)
         return v
 
+    def read_typed(self, key, cls):
+        """A read lookup (hits/misses counted) of a value of class ``cls``; WRONGTYPE otherwise."""
+        v = self.read(key)
+        if v is not None and type(v) is not cls:
+            raise CommandError(errors.WRONGTYPE)
+        return v
+
     def exists(self, key):
         return self.peek(key) is not None
 
@@ -240,6 +247,8 @@ class Database(object):
         ks.dirty += 1
         if ks.on_change:
             ks.key_changed(self, key)
+        if ks.blocked_keys:
+            ks.signal(self.index, key)
 
     def add(self, key, value):
         """Store value at a key known to be absent (no TTL to clear)."""
@@ -251,6 +260,8 @@ class Database(object):
         ks.dirty += 1
         if ks.on_change:
             ks.key_changed(self, key)
+        if ks.blocked_keys:
+            ks.signal(self.index, key)
 
     def delete(self, key):
         """Remove key; True if a live key was removed."""
@@ -300,12 +311,14 @@ class Database(object):
             ks.key_changed(self, key)
         return True
 
-    def changed(self, key):
+    def changed(self, key, dirty=1):
         """Report a value mutated in place (list push, hash field set, ...)."""
         ks = self.keyspace
-        ks.dirty += 1
+        ks.dirty += dirty
         if ks.on_change:
             ks.key_changed(self, key)
+        if ks.blocked_keys:
+            ks.signal(self.index, key)
 
     def clear(self):
         """Empty the database; every key is reported changed (WATCH sees FLUSHDB)."""
@@ -390,6 +403,11 @@ class Keyspace(object):
         self.hits = 0         # INFO keyspace_hits / keyspace_misses
         self.misses = 0
         self.dirty = 0        # changes since the last save, as Redis' server.dirty
+        # Clients blocked on keys: (db index, key) -> waiters (owned by blocking.py).
+        # A change to one of these keys is queued in ``ready`` for the dispatcher
+        # to serve once the running command is over (Redis' signalKeyAsReady).
+        self.blocked_keys = {}
+        self.ready = []
 
     def tick(self):
         """Refresh the cached second used by access tracking (keeps one int object per second)."""
@@ -401,6 +419,11 @@ class Keyspace(object):
     def reset_stats(self):
         """CONFIG RESETSTAT: the counters INFO shows."""
         self.expired_keys = self.hits = self.misses = 0
+
+    def signal(self, db_index, key):
+        wk = (db_index, key)
+        if wk in self.blocked_keys and wk not in self.ready:
+            self.ready.append(wk)
 
     def key_changed(self, db, key):
         for hook in self.on_change:
@@ -432,6 +455,10 @@ class Keyspace(object):
         for d in (da, db):
             for k in touched:
                 self.key_changed(d, k)
+        # Clients blocked in either database may find their keys there now.
+        for dbi, k in list(self.blocked_keys):
+            if dbi in (a, b) and k in self.dbs[dbi].data:
+                self.signal(dbi, k)
 
     def active_expire_cycle(self, time_budget_s=0.025, keys_per_step=200):
         """One active expiry pass over all databases, within a CPU time budget.

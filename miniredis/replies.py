@@ -161,6 +161,18 @@ class Raw(object):
         self.data = data
 
 
+class _Blocked(object):
+    """What a command returns when its client blocked (Connection.block): no reply yet."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "BLOCKED"
+
+
+BLOCKED = _Blocked()
+
+
 # Shared constants, as Redis' createSharedObjects.
 OK = Simple("OK")
 PONG = Simple("PONG")

@@ -27,10 +27,12 @@ from . import __version__, REDIS_VERSION
 from . import commands  # noqa: F401  (registers every command)
 from .config import Config
 from .connection import Connection
+from .blocking import Blocking
 from .dispatcher import Dispatcher
+from .events import Events
 from .keyspace import Keyspace
 from .protocol import BULK_HEADERS, CRLF, RequestReader, encode_into
-from .replies import Simple
+from .replies import BLOCKED, Simple
 
 log = logging.getLogger("miniredis")
 
@@ -70,6 +72,9 @@ class Server(object):
         cfg = self.config
         kw = {"clock": clock} if clock else {}
         self.keyspace = Keyspace(cfg.databases, **kw)
+        self.loop = gevent.get_hub().loop
+        self.events = Events(self.keyspace)
+        self.blocking = Blocking(self)
         self.dispatcher = Dispatcher(self)
         self.stats = Stats()
         self.clients = {}
@@ -83,9 +88,9 @@ class Server(object):
         self.version = __version__
         self.redis_version = REDIS_VERSION
         self.bound = []  # (host, port) actually listening
-        self.loop = gevent.get_hub().loop
         self.serving = None   # the client whose requests are running now
-        self.on_disconnect = []   # fn(conn): release subscriptions, blocked state, watches
+        # fn(conn): release subscriptions, blocked state, watches
+        self.on_disconnect = [self.blocking.disconnected]
         self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
         self.config.on_set.append(self._config_changed)
 
@@ -249,14 +254,38 @@ class Server(object):
         if not data:
             self.close_client(conn)
             return
-        stats = self.stats
-        stats.net_input_bytes += len(data)
+        self.stats.net_input_bytes += len(data)
         conn.last_interaction = time.time()
         reqs, err = conn.reader.feed(data)
+        if conn.blocked is not None:
+            # Redis stops processing a blocked client's input: it waits, parsed,
+            # until the client is answered (reading goes on, to see a disconnect).
+            self._hold(conn, reqs, err)
+            return
+        self._run(conn, reqs, err)
+
+    def _hold(self, conn, reqs, err):
+        backlog = conn.backlog
+        if backlog is None:
+            conn.backlog = (list(reqs), err)
+        elif backlog[1] is None:
+            backlog[0].extend(reqs)
+            conn.backlog = (backlog[0], err)
+
+    def _run(self, conn, reqs, err):
+        """Run requests in order and send their replies; stop at one that blocks."""
         out = conn.out
         dispatch = self.dispatcher.dispatch
+        i = 0
         for argv in reqs:
+            i += 1
             reply = dispatch(conn, argv)
+            if reply is BLOCKED:
+                # The rest of the pipeline waits until this client is answered.
+                if i < len(reqs) or err is not None:
+                    conn.backlog = (reqs[i:], err)
+                err = None
+                break
             if conn.reply_mode:
                 _advance_reply_mode(conn)
                 reply = None
@@ -293,6 +322,35 @@ class Server(object):
             self.write(conn, b"".join(out) if len(out) > 1 else out[0])
         if conn.closing and conn.pending is None:
             self.close_client(conn)
+
+    def unblocked(self, conn, reply):
+        """A blocked client got its answer (served, timed out, CLIENT UNBLOCK): send it,
+        then run the requests that waited behind it -- after the current event,
+        as Redis processes unblocked clients before its next sleep."""
+        if conn.sock is None:
+            return
+        if conn.reply_mode:
+            _advance_reply_mode(conn)
+        else:
+            encode_into(reply, conn.proto, conn.out)
+        conn.flush()
+        if conn.backlog is not None:
+            self.loop.run_callback(self._resume, conn)
+
+    def _resume(self, conn):
+        backlog = conn.backlog
+        if conn.sock is None or conn.blocked is not None or backlog is None:
+            return
+        conn.backlog = None
+        prev = self.serving
+        self.serving = conn
+        try:
+            self._run(conn, backlog[0], backlog[1])
+        except Exception:
+            log.exception("client %d: unexpected error, closing", conn.id)
+            self.close_client(conn)
+        finally:
+            self.serving = prev
 
     def write(self, conn, data):
         """Send data to a client; what the socket cannot take now waits for it to drain.

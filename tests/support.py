@@ -213,9 +213,9 @@ def encode_command(args):
 class RawClient(object):
     """One connection; ``cmd(*args)`` returns a :class:`Reply`. Protocol via HELLO."""
 
-    def __init__(self, port, proto=2, timeout=10.0):
+    def __init__(self, port, proto=2, timeout=10.0, socket_module=socket):
         self.port = port
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.sock = socket_module.create_connection(("127.0.0.1", port), timeout=timeout)
         self.f = self.sock.makefile("rb")
         self.proto = proto
         if proto == 3:
@@ -257,6 +257,60 @@ class RawClient(object):
             self.sock.close()
         except OSError:
             pass
+
+
+# --- an in-process server with an injected clock ------------------------------------
+
+class FakeClock(object):
+    """Milliseconds that only move when a test says so."""
+
+    def __init__(self, ms=1700000000000):
+        self.ms = ms
+
+    def __call__(self):
+        return self.ms
+
+    def advance(self, ms):
+        self.ms += ms
+
+
+@contextlib.contextmanager
+def inprocess_server(clock=None, **settings):
+    """A Server in this process (this hub), on a free port; stopped after.
+
+    Talk to it with ``green_client(srv)``: a plain socket would block the hub
+    the server runs in. ``settings`` are Config attributes (maxclients=...).
+    """
+    from miniredis.config import Config
+    from miniredis.server import Server
+    cfg = Config()
+    cfg.port = 0
+    cfg.bind = ["127.0.0.1"]
+    for name, value in settings.items():
+        setattr(cfg, name, value)
+    srv = Server(cfg, clock=clock)
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
+def green_client(srv, proto=2, timeout=5.0):
+    """A RawClient over a gevent socket to an in-process server."""
+    import gevent.socket
+    return RawClient(srv.bound[0][1], proto, timeout=timeout, socket_module=gevent.socket)
+
+
+def settle(predicate, rounds=200):
+    """Let the hub run until predicate() holds (bounded); returns its last value."""
+    import gevent
+    for _ in range(rounds):
+        v = predicate()
+        if v:
+            return v
+        gevent.sleep(0.005)
+    return predicate()
 
 
 # --- differential state machines ----------------------------------------------------

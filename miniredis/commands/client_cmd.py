@@ -162,11 +162,6 @@ def _kill(ctx, victims):
             c.kill("killed")
 
 
-# fn(target, as_error) -> True when it woke the blocked client ``target``: the
-# blocking module answers it a timeout reply, or errors.UNBLOCKED if as_error.
-UNBLOCK_HOOKS = []
-
-
 @subcommand("client", "unblock")
 def client_unblock(ctx, argv):
     if len(argv) > 4:
@@ -184,7 +179,8 @@ def client_unblock(ctx, argv):
     target = ctx.server.clients.get(cid)
     if target is None or target.blocked is None:
         return 0
-    return 1 if any(hook(target, as_error) for hook in UNBLOCK_HOOKS) else 0
+    # The blocking module answers it its timeout reply, or errors.UNBLOCKED.
+    return 1 if ctx.server.blocking.unblock(target, as_error) else 0
 
 
 @subcommand("client", "no-evict")

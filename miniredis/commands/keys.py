@@ -14,13 +14,18 @@ access. Reads that Redis makes with lookupKeyRead* (EXISTS, TYPE, TTL & co,
 TOUCH, OBJECT, COPY's source, SCAN's TYPE filter) count keyspace hits and
 misses through :func:`_read`; write lookups (RENAME, MOVE, EXPIRE ...),
 KEYS and RANDOMKEY do not.
+
+Keyspace events are raised where Redis raises them (db.c, expire.c): "del",
+"rename_from"/"rename_to", "move_from"/"move_to" (each in its own database),
+"copy_to", "expire", "persist"; an expiry set in the past deletes the key
+and is replayed as ``DEL``, any other as ``PEXPIREAT key <ms> [flags]``.
+SWAPDB and the FLUSH commands raise none per key, as in Redis.
 """
 
-import copy
-
 from .. import errors, glob, scan
+from ..events import GENERIC
 from ..datatypes import (
-    TypedValue, as_bytes, parse_int, parse_int32, type_name, LLONG_MAX, LLONG_MIN,
+    TypedValue, as_bytes, copy_value, parse_int, parse_int32, type_name, LLONG_MAX, LLONG_MIN,
 )
 from ..errors import CommandError
 from ..protocol import string2ll
@@ -37,13 +42,21 @@ def _db_by_index(ctx, index):
     return dbs[index]
 
 
-def _copy_value(value):
-    """An independent copy of a stored value: strings and typed values are immutable."""
-    t = type(value)
-    if t is bytes or t is int or t is float or t is TypedValue:
-        return value
-    # Containers (lists, hashes, sets, sorted sets) must not be shared by two keys.
-    return copy.deepcopy(value)
+def _notify_in(ctx, db, event, key):
+    """A generic keyspace event on a key of ``db``, which need not be the client's."""
+    events = ctx.server.events
+    if events.keyspace_listeners:
+        events.notify(GENERIC, event, key, db.index)
+
+
+def _delete_keys(ctx, keys):
+    db = ctx.db
+    n = 0
+    for k in keys:
+        if db.delete(k):
+            ctx.notify(GENERIC, "del", k)
+            n += 1
+    return n
 
 
 def _carry(db, key, when, raw):
@@ -58,8 +71,7 @@ def _carry(db, key, when, raw):
 
 @command("del")
 def del_(ctx, argv):
-    db = ctx.db
-    return sum(1 for k in argv[1:] if db.delete(k))
+    return _delete_keys(ctx, argv[1:])
 
 
 alias("delete", "del")
@@ -68,8 +80,7 @@ alias("delete", "del")
 @command("unlink")
 def unlink(ctx, argv):
     # Freeing memory is the garbage collector's job here, so UNLINK is DEL.
-    db = ctx.db
-    return sum(1 for k in argv[1:] if db.delete(k))
+    return _delete_keys(ctx, argv[1:])
 
 
 @command("exists")
@@ -149,6 +160,8 @@ def _rename(ctx, argv, nx):
     db.pop(src)
     db.set(dst, value)
     _carry(db, dst, when, raw)
+    ctx.notify(GENERIC, "rename_from", src)
+    ctx.notify(GENERIC, "rename_to", dst)
     return 1 if nx else OK
 
 
@@ -177,6 +190,8 @@ def move(ctx, argv):
     src.pop(key)
     dst.add(key, value)
     _carry(dst, key, when, raw)
+    _notify_in(ctx, src, "move_from", key)
+    _notify_in(ctx, dst, "move_to", key)
     return 1
 
 
@@ -203,8 +218,9 @@ def copy_(ctx, argv):
         return 0
     if dst.get(newkey) is not None and not replace:
         return 0
-    dst.set(newkey, _copy_value(value))
+    dst.set(newkey, copy_value(value))
     _carry(dst, newkey, src.expire_at(key), src.is_raw(key))
+    _notify_in(ctx, dst, "copy_to", newkey)
     return 1
 
 
@@ -272,7 +288,17 @@ def _expire(ctx, argv, unit_ms, absolute):
         return 0
     if flags and not _expire_allowed(flags, when, db.expire_at(key)):
         return 0
-    db.set_expire(key, when)   # a time already past deletes the key (reply 1)
+    if when <= ks.clock():
+        # Already past: the key is deleted (reply 1) and replayed as a DEL.
+        db.delete(key)
+        ctx.propagate_as([b"DEL", key])
+        ctx.notify(GENERIC, "del", key)
+        return 1
+    db.set_expire(key, when)
+    if name != "pexpireat":
+        # Replayed with the absolute time; NX/XX/GT/LT stay as given.
+        ctx.propagate_as([b"PEXPIREAT", key, b"%d" % when] + argv[3:])
+    ctx.notify(GENERIC, "expire", key)
     return 1
 
 
@@ -324,7 +350,10 @@ def pexpiretime(ctx, argv):
 
 @command("persist")
 def persist(ctx, argv):
-    return 1 if ctx.db.persist(argv[1]) else 0
+    if not ctx.db.persist(argv[1]):
+        return 0
+    ctx.notify(GENERIC, "persist", argv[1])
+    return 1
 
 
 # --- OBJECT -----------------------------------------------------------------------
@@ -371,25 +400,6 @@ def _string_encoding(value):
     return "embstr" if len(text) <= _EMBSTR_LIMIT else "raw"
 
 
-def _container_encoding(value, config):
-    """Redis 7.0's encoding for the container types, from their size limits."""
-    kind = type_name(value)
-    if kind == "list":
-        return "quicklist"
-    if kind == "hash":   # a mapping of field -> value
-        limit = config.hash_max_listpack_value
-        small = len(value) <= config.hash_max_listpack_entries and all(
-            len(f) <= limit and len(v) <= limit for f, v in value.items())
-        return "listpack" if small else "hashtable"
-    if kind == "set":
-        small = len(value) <= config.set_max_intset_entries and all(
-            string2ll(m) is not None for m in value)
-        return "intset" if small else "hashtable"
-    if kind == "zset":   # member lengths are not checked: the zset API is its module's
-        return "listpack" if len(value) <= config.zset_max_listpack_entries else "skiplist"
-    return kind   # stream, and any later type, is named after itself
-
-
 @subcommand("object", "freq")
 def object_freq(ctx, argv):
     """Under an LFU policy: Redis' initial counter (5) decayed by one per idle minute.
@@ -427,7 +437,7 @@ def object_encoding(ctx, argv):
         return b"raw"   # modified in place (APPEND, SETRANGE ...), whatever its length
     if t is bytes or t is int or t is float:
         return _string_encoding(v).encode()
-    return _container_encoding(v, ctx.server.config).encode()
+    return v.encoding(ctx.server.config).encode()
 
 
 @subcommand("object", "help")

@@ -14,14 +14,21 @@ check for "needs a string"; ``read_value`` for "GET-like".
 
 Reads that Redis performs with lookupKeyRead count keyspace hits/misses;
 writes (lookupKeyWrite: INCR, APPEND, SETRANGE, SETBIT ...) do not.
+
+Effects are stated where Redis states them (t_string.c, bitops.c): keyspace
+events through ``ctx.notify`` with Redis' event names, and, where Redis
+rewrites its argv for the replicas and the AOF, ``ctx.propagate_as`` -- SET
+with an expiry as ``SET key value PXAT <ms>``, GETEX as PEXPIREAT/PERSIST/DEL,
+GETSET as SET, GETDEL as DEL, INCRBYFLOAT as ``SET key <result> KEEPTTL``.
 """
 
 from fractions import Fraction
 
 from .. import errors
+from ..events import STRING, GENERIC
 from ..errors import CommandError
 from ..registry import command
-from ..replies import OK, NULL, Map, Set, Simple
+from ..replies import OK, NULL, Map
 from ..datatypes import (
     TypedValue, from_request, to_reply, parse_int, as_bytes,
     FLOAT_DEC_RE, FLOAT_HEX_RE, FLOAT_INF_RE,
@@ -159,6 +166,11 @@ def _expire_ms(ctx, cmdname, flag, text):
     return parse_expire_option(ctx, cmdname, unit, absolute, text)
 
 
+def _without_get(argv):
+    """SET's argv without its GET options, as Redis propagates it (GET changes nothing)."""
+    return argv[:3] + [a for a in argv[3:] if a.lower() != b"get"]
+
+
 @command("set", typed=(2, 0))
 def set_(ctx, argv):
     key = argv[1]
@@ -166,6 +178,7 @@ def set_(ctx, argv):
     db = ctx.db
     if len(argv) == 3:
         db.set(key, value if type(value) is bytes else from_request(value))
+        ctx.notify(STRING, "set", key)
         return OK
     # Parse every option first: a syntax error must leave the key untouched.
     flags, expire, text = _parse_options(argv, 3, _SET_OPTIONS)
@@ -180,7 +193,19 @@ def set_(ctx, argv):
     if (flags & _NX and found) or (flags & _XX and not found):
         return reply if flags & _GET else NULL
     db.set(key, _stored(value), keepttl=bool(flags & _KEEPTTL), expire_at=when)
+    ctx.notify(STRING, "set", key)
+    if when is not None:
+        _expire_effects(ctx, key, value, when)
+    elif flags & _GET:
+        ctx.propagate_as(_without_get(argv))
     return reply
+
+
+def _expire_effects(ctx, key, value, when):
+    # The relative/absolute expiry is replayed as an absolute one, so that a
+    # replica or an AOF reload expires the key at the same moment.
+    ctx.notify(GENERIC, "expire", key)
+    ctx.propagate_as([b"SET", key, value, b"PXAT", b"%d" % when])
 
 
 @command("setnx", typed=(2, 0))
@@ -189,12 +214,15 @@ def setnx(ctx, argv):
     if db.get(argv[1]) is not None:
         return 0
     db.set(argv[1], _stored(argv[2]))
+    ctx.notify(STRING, "set", argv[1])
     return 1
 
 
 def _set_with_expire(ctx, argv, cmdname, unit):
     when = parse_expire_option(ctx, cmdname, unit, False, argv[2])
     ctx.db.set(argv[1], _stored(argv[3]), expire_at=when)
+    ctx.notify(STRING, "set", argv[1])
+    _expire_effects(ctx, argv[1], argv[3], when)
     return OK
 
 
@@ -212,6 +240,8 @@ def psetex(ctx, argv):
 def getset(ctx, argv):
     old = read_value(ctx, argv[1])
     ctx.db.set(argv[1], _stored(argv[2]))
+    ctx.notify(STRING, "set", argv[1])
+    ctx.propagate_as([b"SET", argv[1], argv[2]])
     return NULL if old is None else to_reply(old)
 
 
@@ -220,8 +250,15 @@ def getdel(ctx, argv):
     v = read_value(ctx, argv[1])
     if v is None:
         return NULL
-    ctx.db.delete(argv[1])
+    _delete_effects(ctx, argv[1])
     return to_reply(v)
+
+
+def _delete_effects(ctx, key):
+    """Delete a live key as a command's explicit effect: replayed as DEL, notified "del"."""
+    ctx.db.delete(key)
+    ctx.propagate_as([b"DEL", key])
+    ctx.notify(GENERIC, "del", key)
 
 
 @command("getex")
@@ -233,10 +270,17 @@ def getex(ctx, argv):
         return NULL
     # Redis validates the time only once it knows the key is a string.
     if expire:
-        # An EXAT/PXAT already in the past deletes the key (set_expire does that).
-        ctx.db.set_expire(key, _expire_ms(ctx, "getex", expire, text))
-    elif flags & _PERSIST:
-        ctx.db.persist(key)
+        when = _expire_ms(ctx, "getex", expire, text)
+        if when <= ctx.server.keyspace.clock():
+            # Only an EXAT/PXAT can be in the past: the key goes at once.
+            _delete_effects(ctx, key)
+        else:
+            ctx.db.set_expire(key, when)
+            ctx.propagate_as([b"PEXPIREAT", key, b"%d" % when])
+            ctx.notify(GENERIC, "expire", key)
+    elif flags & _PERSIST and ctx.db.persist(key):
+        ctx.propagate_as([b"PERSIST", key])
+        ctx.notify(GENERIC, "persist", key)
     return to_reply(v)
 
 
@@ -264,6 +308,7 @@ def mset(ctx, argv):
     db = ctx.db
     for key, value in _pairs(argv, "mset"):
         db.set(key, _stored(value))
+        ctx.notify(STRING, "set", key)
     return OK
 
 
@@ -275,6 +320,7 @@ def msetnx(ctx, argv):
         return 0
     for key, value in pairs:
         db.set(key, _stored(value))
+        ctx.notify(STRING, "set", key)
     return 1
 
 
@@ -287,10 +333,12 @@ def append(ctx, argv):
     _, s = write_string(db, key)
     if s is None:
         db.set(key, extra)
+        ctx.notify(STRING, "append", key)
         return len(extra)
     _check_length(ctx, len(s), len(extra))
     s += extra
     _write_in_place(db, key, s)
+    ctx.notify(STRING, "append", key)
     return len(s)
 
 
@@ -358,6 +406,7 @@ def setrange(ctx, argv):
         s += bytes(offset - len(s))
     s = s[:offset] + value + s[offset + len(value):]
     _write_in_place(db, key, s)
+    ctx.notify(STRING, "setrange", key)
     return len(s)
 
 
@@ -372,6 +421,7 @@ def _incr(ctx, key, delta):
         raise CommandError(errors.OVERFLOW)
     # A typed int stays an int; a string stays a string (GET then answers a bulk).
     db.set(key, value if type(old) is int else b"%d" % value, keepttl=True)
+    ctx.notify(STRING, "incrby", key)
     return value
 
 
@@ -528,6 +578,10 @@ def incrbyfloat(ctx, argv):
     text = _ld_format(total)
     # A typed number stays a number (a double now); a string stays a string.
     db.set(key, float(text) if type(old) in (int, float) else text, keepttl=True)
+    ctx.notify(STRING, "incrbyfloat", key)
+    # The result, not the increment, is replayed: float formatting or
+    # precision must not make a replica or an AOF reload drift.
+    ctx.propagate_as([b"SET", key, text, b"KEEPTTL"])
     return text
 
 
@@ -674,6 +728,7 @@ def setbit(ctx, argv):
         else:
             buf[byte] &= ~mask & 0xFF
         _write_in_place(db, argv[1], bytes(buf))
+        ctx.notify(STRING, "setbit", argv[1])
     else:
         db.mark_raw(argv[1])  # Redis unshares the string even then
     return previous
@@ -802,8 +857,10 @@ def bitop(ctx, argv):
     dest = argv[2]
     if size == 0:
         # An all-empty result deletes the destination instead of storing "".
-        ctx.db.delete(dest)
+        if ctx.db.delete(dest):
+            ctx.notify(GENERIC, "del", dest)
         return 0
     ctx.db.set(dest, _bitop(op, sources, size))
     ctx.db.mark_raw(dest)  # built in a fresh buffer, never int-encoded
+    ctx.notify(STRING, "set", dest)
     return size

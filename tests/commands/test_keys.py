@@ -158,11 +158,13 @@ def test_object_refcount_not_shared_with_lru_maxmemory():
         s.stop()
 
 
-def test_copy_value_is_deep_for_containers():
-    from collections import deque
-    from miniredis.commands.keys import _copy_value
-    for value in ({b"f": b"v"}, {b"m1", b"m2"}, deque([b"a", b"b"])):
-        dup = _copy_value(value)
+def test_copy_value_uses_the_value_protocol():
+    from miniredis.datatypes import copy_value
+    from miniredis.values.listvalue import ListValue
+    from miniredis.values.hashvalue import HashValue
+    from miniredis.values.setvalue import SetValue
+    for value in (HashValue({b"f": b"v"}), SetValue({b"m1", b"m2"}), ListValue([b"a", b"b"])):
+        dup = copy_value(value)
         assert dup == value and dup is not value and type(dup) is type(value)
     text = b"immutable"
-    assert _copy_value(text) is text
+    assert copy_value(text) is text

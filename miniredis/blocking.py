@@ -1,0 +1,193 @@
+"""Clients blocked on keys (BLPOP, BZPOPMIN, ...): who waits, and when to wake them.
+
+Owns: the waiters of every key (first come, first served), their timeouts,
+serving them after the command that made a key ready, and releasing a
+waiter that disconnects, is killed or is unblocked (CLIENT UNBLOCK). Must
+not touch: sockets (the server writes the reply and resumes the client's
+input), command semantics (a waiter is served by running its own command
+again).
+
+A command blocks by returning ``ctx.block(keys, timeout, timeout_reply)``
+(see Connection.block); the dispatcher then parks the client here. The
+keyspace reports a change to a key someone waits on (``Keyspace.ready``);
+after the outermost call that made it -- a whole EXEC or script later --
+the dispatcher calls :meth:`Blocking.serve_ready`, which runs each waiter's
+command again in arrival order, as Redis' ``handleClientsBlockedOnKeys``:
+a waiter that finds data is answered and unblocked, one that does not stays
+where it is in the queue. A served waiter can make other keys ready (BLMOVE
+pushes to its destination); those are served in the same pass.
+
+Timeouts are absolute times on the keyspace clock, so a test with an
+injected clock moves time and calls :meth:`check_timeouts`; a libev timer
+per waiter calls it on time in production.
+"""
+
+from collections import deque
+
+from . import errors
+from .datatypes import FLOAT_DEC_RE, FLOAT_HEX_RE, FLOAT_INF_RE, LLONG_MAX, parse_int
+from .errors import CommandError
+from .replies import BLOCKED, Error
+
+ENGINE_READY = True
+
+
+def parse_timeout(arg, unit_ms=False):
+    """A blocking timeout in seconds (0: forever), with Redis 7.0's errors.
+
+    Seconds are a long double in Redis (strtold: decimal, hex, inf; no
+    spaces, no nan); ``unit_ms`` (XREAD BLOCK) takes an integer of ms.
+    """
+    if unit_ms:
+        ms = parse_int(arg, errors.TIMEOUT_NOT_INTEGER)
+    else:
+        if not (FLOAT_DEC_RE.match(arg) or FLOAT_HEX_RE.match(arg) or FLOAT_INF_RE.match(arg)):
+            raise CommandError(errors.TIMEOUT_NOT_FLOAT)
+        try:
+            secs = float.fromhex(arg.decode()) if FLOAT_HEX_RE.match(arg) else float(arg)
+        except (OverflowError, ValueError):
+            raise CommandError(errors.TIMEOUT_NOT_FLOAT)
+        ms = secs * 1000.0
+        if ms > LLONG_MAX:
+            raise CommandError(errors.TIMEOUT_OUT_OF_RANGE)
+        if ms < 0:
+            raise CommandError(errors.NOT_NEGATIVE_TIMEOUT)
+        # Redis rounds up to whole milliseconds (ceill).
+        ms = int(-(-ms // 1))
+    if ms < 0:
+        raise CommandError(errors.NOT_NEGATIVE_TIMEOUT)
+    return ms / 1000.0
+
+
+class Waiter(object):
+    """One blocked client: its command, the keys it waits on, its deadline."""
+
+    __slots__ = ("conn", "spec", "argv", "keys", "deadline", "timer", "timeout_reply")
+
+    def __init__(self, conn, spec, argv, keys, deadline, timeout_reply):
+        self.conn = conn
+        self.spec = spec
+        self.argv = argv
+        self.keys = keys          # [(db_index, key), ...] without duplicates
+        self.deadline = deadline  # keyspace-clock ms, or None for no timeout
+        self.timer = None
+        self.timeout_reply = timeout_reply
+
+
+class Blocking(object):
+    def __init__(self, server):
+        self.server = server
+        ks = server.keyspace
+        self.keyspace = ks
+        # (db_index, key) -> deque of Waiters, oldest first. The keyspace holds
+        # the same dict to know which changes matter (Keyspace.blocked_keys).
+        self.waiting = ks.blocked_keys
+        self.count = 0         # blocked clients, for INFO
+        self._serving = False
+
+    # --- blocking ---------------------------------------------------------------------
+    def park(self, conn, spec, argv):
+        """The command just run returned BLOCKED: register the client (or keep it in place)."""
+        keys, timeout, timeout_reply = conn.block_request
+        conn.block_request = None
+        if conn.blocked is not None:
+            return   # ran again on a wake-up and found nothing: keeps its place
+        dbi = conn.db.index
+        wkeys = []
+        for k in keys:
+            if (dbi, k) not in wkeys:
+                wkeys.append((dbi, k))
+        deadline = None
+        if timeout > 0:
+            deadline = self.keyspace.clock() + int(round(timeout * 1000))
+        w = Waiter(conn, spec, argv, wkeys, deadline, timeout_reply)
+        for wk in wkeys:
+            q = self.waiting.get(wk)
+            if q is None:
+                q = self.waiting[wk] = deque()
+            q.append(w)
+        conn.blocked = w
+        self.count += 1
+        if deadline is not None:
+            w.timer = self.server.loop.timer(timeout)
+            w.timer.start(self.check_timeouts)
+
+    def _release(self, w):
+        """Forget a waiter everywhere (served, timed out, unblocked, disconnected)."""
+        for wk in w.keys:
+            q = self.waiting.get(wk)
+            if q is not None:
+                try:
+                    q.remove(w)
+                except ValueError:
+                    pass
+                if not q:
+                    del self.waiting[wk]
+        if w.timer is not None:
+            w.timer.stop()
+            w.timer.close()
+            w.timer = None
+        if w.conn.blocked is w:
+            w.conn.blocked = None
+            self.count -= 1
+
+    # --- waking -------------------------------------------------------------------------
+    def serve_ready(self):
+        """Serve the waiters of every key made ready by the call that just ended."""
+        if self._serving:
+            return   # a served waiter made keys ready: the running pass takes them
+        ks = self.keyspace
+        self._serving = True
+        try:
+            while ks.ready:
+                ready, ks.ready = ks.ready, []
+                for wk in ready:
+                    q = self.waiting.get(wk)
+                    if q:
+                        self._serve_key(q)
+        finally:
+            self._serving = False
+
+    def _serve_key(self, q):
+        for w in list(q):
+            if w.conn.blocked is not w:
+                continue
+            reply = self.server.dispatcher.retry(w.conn, w.spec, w.argv)
+            if reply is BLOCKED:
+                continue
+            self._release(w)
+            self.server.unblocked(w.conn, reply)
+
+    def check_timeouts(self, now=None):
+        """Answer the waiters whose deadline has passed (timer callback; tests call it)."""
+        if now is None:
+            now = self.keyspace.clock()
+        late = set()
+        for q in self.waiting.values():
+            for w in q:
+                if w.deadline is not None and w.deadline <= now:
+                    late.add(w)
+        for w in sorted(late, key=lambda w: w.deadline):
+            self.timeout(w)
+
+    def timeout(self, w, reply=None):
+        """End a wait without data: the timeout reply (or ``reply``), counted as one call."""
+        if w.conn.blocked is not w:
+            return
+        self._release(w)
+        w.spec.calls += 1
+        self.server.unblocked(w.conn, w.timeout_reply if reply is None else reply)
+
+    # --- releasing ---------------------------------------------------------------------
+    def unblock(self, conn, as_error):
+        """CLIENT UNBLOCK: answer the timeout reply, or the UNBLOCKED error."""
+        w = conn.blocked
+        if w is None:
+            return False
+        self.timeout(w, Error(errors.UNBLOCKED) if as_error else None)
+        return True
+
+    def disconnected(self, conn):
+        w = conn.blocked
+        if w is not None:
+            self._release(w)
