@@ -25,11 +25,16 @@ per waiter calls it on time in production.
 from collections import deque
 
 from . import errors
-from .datatypes import FLOAT_DEC_RE, FLOAT_HEX_RE, FLOAT_INF_RE, LLONG_MAX, parse_int
+import re
+
+from .datatypes import FLOAT_DEC_RE, FLOAT_HEX_RE, FLOAT_INF_RE, parse_int
 from .errors import CommandError
 from .replies import BLOCKED, Error
 
 ENGINE_READY = True
+
+# A non-zero digit before any exponent: "1e-400" is not a zero timeout.
+_NONZERO = re.compile(rb"[+-]?(0[xX][0-9a-fA-F.]*[1-9a-fA-F]|[0-9.]*[1-9])")
 
 
 def parse_timeout(arg, unit_ms=False):
@@ -48,11 +53,12 @@ def parse_timeout(arg, unit_ms=False):
         except (OverflowError, ValueError):
             raise CommandError(errors.TIMEOUT_NOT_FLOAT)
         ms = secs * 1000.0
-        if ms > LLONG_MAX:
-            raise CommandError(errors.TIMEOUT_OUT_OF_RANGE)
-        if ms < 0:
+        # Redis converts the rounded-up milliseconds to a 64-bit integer: a value
+        # past its range comes out negative, and is refused as such.
+        if ms < 0 or ms >= 2.0 ** 63:
             raise CommandError(errors.NOT_NEGATIVE_TIMEOUT)
-        # Redis rounds up to whole milliseconds (ceill).
+        if ms == 0 and _NONZERO.match(arg):
+            ms = 1.0   # below a double's range, yet not zero for Redis' long double
         ms = int(-(-ms // 1))
     if ms < 0:
         raise CommandError(errors.NOT_NEGATIVE_TIMEOUT)
@@ -109,8 +115,24 @@ class Blocking(object):
         conn.blocked = w
         self.count += 1
         if deadline is not None:
-            w.timer = self.server.loop.timer(timeout)
-            w.timer.start(self.check_timeouts)
+            self._arm(w, timeout)
+
+    def _arm(self, w, seconds):
+        w.timer = self.server.loop.timer(seconds)
+        w.timer.start(self._on_timer, w)
+
+    def _on_timer(self, w):
+        """A waiter's timer fired: answer it if due, else wait the rest (libev's
+        cached time can make a timer fire before the clock reaches the deadline)."""
+        if w.conn.blocked is not w:
+            return
+        left = w.deadline - self.keyspace.clock()
+        if left <= 0:
+            self.timeout(w)
+        else:
+            w.timer.stop()
+            w.timer.close()
+            self._arm(w, left / 1000.0)
 
     def _release(self, w):
         """Forget a waiter everywhere (served, timed out, unblocked, disconnected)."""

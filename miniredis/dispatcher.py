@@ -121,7 +121,7 @@ class Dispatcher(object):
                         r = hook(conn, spec, argv)
                         if r is not None:
                             return r
-            dirty = keyspace.dirty
+            dirty = keyspace.dirty if prop_listeners else 0
             t0 = perf()
             try:
                 reply = spec.func(conn, argv)
@@ -144,23 +144,25 @@ class Dispatcher(object):
                         events.add(conn.db.index, a)
                 elif keyspace.dirty != dirty:
                     events.add(conn.db.index, argv)
-            if not nesting[0]:
-                # The outermost call is over: its effects leave as one unit,
-                # then the clients blocked on keys it made ready are served.
-                if events.ops:
+                # The outermost call is over: its effects leave as one unit...
+                if not nesting[0] and events.ops:
                     events.flush()
-                if keyspace.ready:
-                    blocking.serve_ready()
+            # ... then the clients blocked on keys it made ready are served.
+            if keyspace.ready and not nesting[0]:
+                blocking.serve_ready()
             return reply
 
         def execute(conn, spec, argv):
             """Run a resolved command inside another one (EXEC, scripts): no lookup,
             auth or context rules; effects and wake-ups wait for the outer call."""
             nesting[0] += 1
+            # The outer command's own propagate_as() is not the nested one's.
+            outer_prop, conn.prop = conn.prop, None
             try:
                 return dispatch(conn, argv, spec)
             finally:
                 nesting[0] -= 1
+                conn.prop = outer_prop
 
         def retry(conn, spec, argv):
             """Run a blocked client's command again, as a call of its own (wake-ups)."""

@@ -113,6 +113,8 @@ def _loop_backend():
 def _clients(server):
     clients = list(server.clients.values())
     blocked = sum(1 for c in clients if c.blocked is not None)
+    # Only waiters with a deadline are in Redis' timeout table.
+    timed = sum(1 for c in clients if c.blocked is not None and c.blocked.deadline is not None)
     max_in = max([c.reader.pending() for c in clients] or [0])
     return [
         "connected_clients:%d" % len(clients),
@@ -122,7 +124,7 @@ def _clients(server):
         "client_recent_max_output_buffer:0",
         "blocked_clients:%d" % blocked,
         "tracking_clients:0",
-        "clients_in_timeout_table:%d" % blocked,
+        "clients_in_timeout_table:%d" % timed,
     ]
 
 

@@ -93,7 +93,7 @@ class CommandSpec(object):
     __slots__ = (
         "name", "fullname", "arity", "flags", "first_key", "last_key", "step",
         "group", "func", "typed", "subcommands", "parent", "acl", "tips",
-        "key_specs", "info", "docs",
+        "key_specs", "info", "docs", "getkeys",
         "is_write", "is_readonly", "no_auth", "no_multi", "is_pubsub_ok",
         "is_fast", "is_blocking", "is_admin", "is_noscript", "is_loading_ok",
         "is_denyoom", "is_movablekeys", "may_replicate",
@@ -119,6 +119,9 @@ class CommandSpec(object):
         self.acl = tuple(_plain(info[6]))
         self.tips = tuple(_plain(info[7]))
         self.key_specs = [_key_spec(k) for k in info[8]["~"]]
+        # A command whose key specs cannot find every key (SORT's STORE, flagged
+        # "unknown" in Redis) attaches its own finder, as Redis' getkeys_proc.
+        self.getkeys = None
         self.group = _plain(self.docs).get("group", "generic")
         self.func = func
         self.typed = typed
@@ -152,6 +155,8 @@ class CommandSpec(object):
     def keys(self, argv):
         """[(argument index, key spec flags)] of argv, found with the key specs as Redis'
         getKeysUsingKeySpecs does; raises ValueError for arguments no spec can read."""
+        if self.getkeys is not None:
+            return self.getkeys(argv)
         argc = len(argv)
         out = []
         for ks in self.key_specs:

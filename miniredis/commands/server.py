@@ -47,6 +47,7 @@ def _flush_mode(argv):
 def flushdb(ctx, argv):
     _flush_mode(argv)
     ctx.db.clear()
+    ctx.propagate_as(argv)   # even when empty, as Redis forces it
     return OK
 
 
@@ -58,6 +59,7 @@ alias("flush", "flushdb")
 def flushall(ctx, argv):
     _flush_mode(argv)
     ctx.server.keyspace.flushall()
+    ctx.propagate_as(argv)   # even when empty, as Redis forces it
     return OK
 
 

@@ -43,7 +43,9 @@ def test_getkeys_from_key_specs(compat):
     for cmd in (["LMOVE", "a", "b", "LEFT", "RIGHT"], ["BLPOP", "a", "b", "0"],
                 ["LMPOP", "2", "a", "b", "LEFT"], ["ZUNIONSTORE", "d", "2", "a", "b"],
                 ["SINTERCARD", "2", "a", "b"], ["ZRANGESTORE", "d", "s", "0", "1"],
-                ["SORT", "k", "STORE", "d"], ["BZMPOP", "0", "2", "a", "b", "MIN"]):
+                ["SORT", "k", "STORE", "d"], ["SORT", "k", "LIMIT", "0", "1", "STORE", "d"],
+                ["SORT", "k", "BY", "store", "GET", "#", "STORE", "d", "STORE", "e"],
+                ["SORT_RO", "k", "BY", "x"], ["BZMPOP", "0", "2", "a", "b", "MIN"]):
         if cmd[0].lower() in COMMANDS:
             compat.same("COMMAND", "GETKEYS", *cmd)
             compat.same("COMMAND", "GETKEYSANDFLAGS", *cmd)

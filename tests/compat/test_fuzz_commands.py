@@ -25,13 +25,18 @@ EXCLUDED = {
     "shutdown", "debug", "quit", "reset", "hello", "auth", "select", "swapdb",
     "flushall", "flushdb", "move", "client", "config", "info", "time", "lastsave",
     "command", "randomkey", "scan", "monitor",
+    # Blocking commands may wait forever on a missing key ("0" is a timeout).
+    "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop",
+    # Random picks, and orders Redis leaves unspecified (hash-table iteration).
+    "spop", "srandmember", "hrandfield", "zrandmember", "sscan", "hscan", "zscan",
+    "sort", "sort_ro",
 } | NOT_IN_REDIS
 # Subcommands whose replies depend on access times (OBJECT IDLETIME/FREQ).
 EXCLUDED_SUBCOMMANDS = {"object": {"idletime", "freq"}}
 # Replies that are a time: compared by kind (error / -2 / -1 / positive), not value.
 TIME_REPLIES = {"ttl", "pttl", "expiretime", "pexpiretime"}
 # Replies whose element order is unspecified.
-UNORDERED = {"keys"}
+UNORDERED = {"keys", "smembers", "sinter", "sunion", "sdiff", "hkeys", "hvals"}
 
 NAMES = sorted(n for n in COMMANDS if n not in EXCLUDED)
 
@@ -46,7 +51,8 @@ SESSION_NAMES = sorted({"hello", "auth", "select", "swapdb", "flushall", "flushd
                         "randomkey", "scan", "object", "reset"} & set(COMMANDS))
 SESSION_EXCLUDED_SUBCOMMANDS = {"client": {"reply", "kill"}, "config": {"set"}}
 
-KEYS = ["s", "i", "f", "t", "missing", "dst"]
+KEYS = ["s", "i", "f", "t", "missing", "dst", "l", "h", "z", "st", "is"]
+MEMBERS = ["a", "b", "c", "x", "f1", "f2", "v1"]
 NUMBERS = ["0", "1", "-1", "2", "3", "-2", "100", "9223372036854775807",
            "9223372036854775808", "-9223372036854775808", "-9223372036854775809",
            "4294967296", "1.5", "-1.5", "inf", "-inf", "+inf", "nan", "1e400", "0x10",
@@ -56,17 +62,23 @@ NUMBERS = ["0", "1", "-1", "2", "3", "-2", "100", "9223372036854775807",
 OPTIONS = ["EX", "PX", "EXAT", "PXAT", "NX", "XX", "GT", "LT", "KEEPTTL", "GET",
            "PERSIST", "LEN", "IDX", "MINMATCHLEN", "WITHMATCHLEN", "BIT", "BYTE",
            "AND", "OR", "XOR", "NOT", "MATCH", "COUNT", "TYPE", "REPLACE", "DB",
-           "ex", "nx", "Get", "ASYNC", "SYNC", "*"]
+           "ex", "nx", "Get", "ASYNC", "SYNC", "*",
+           "LEFT", "RIGHT", "BEFORE", "AFTER", "RANK", "MAXLEN", "WITHSCORES", "BYSCORE",
+           "BYLEX", "REV", "LIMIT", "WEIGHTS", "AGGREGATE", "SUM", "MIN", "MAX", "CH",
+           "INCR", "WITHVALUES", "[a", "(1", "(a", "-", "+", "[b"]
 JUNK = ["", "\x00\xff\r\n", "hello world", "h?llo", "[a-"]
 
-ARG = st.sampled_from(KEYS + NUMBERS + OPTIONS + JUNK)
+ARG = st.sampled_from(KEYS + MEMBERS + NUMBERS + OPTIONS + JUNK)
 # COMMAND GETKEYS & co. take a command line. SYNC is a Redis command we do not
 # implement (out of scope), so Redis and we rightly disagree about it.
 COMMAND_ARG = st.sampled_from(sorted(set(COMMANDS) - NOT_IN_REDIS) + KEYS + JUNK + [o for o in OPTIONS if o != "SYNC"])
 
 # Far-future TTL so nothing depends on timing.
 SEED = [("SET", "s", "hello"), ("SET", "i", "42"), ("SET", "f", "3.5"),
-        ("SET", "t", "ttl-value", "EX", "100000")]
+        ("SET", "t", "ttl-value", "EX", "100000"),
+        ("RPUSH", "l", "a", "b", "c", "1", "b"), ("HSET", "h", "f1", "v1", "f2", "2"),
+        ("ZADD", "z", "1", "a", "2", "b", "2.5", "c", "-1", "x"), ("SADD", "st", "a", "b", "x"),
+        ("SADD", "is", "1", "2", "3")]
 
 
 def random_case(name, flips):
@@ -97,17 +109,27 @@ def kind(reply):
 def normalise(name, reply):
     if name in TIME_REPLIES:
         return kind(reply)
-    if name in UNORDERED and reply.t == "*" and reply.v:
-        return (reply.t, sorted(x.v for x in reply.v))
+    if (name in UNORDERED or reply.t == "~") and reply.t in "*~" and reply.v:
+        return (reply.t, sorted(repr(x) for x in reply.v))
     return reply
 
 
+# How to read a whole value of each type, in an order both servers agree on.
+READ_VALUE = {
+    "string": lambda c, k: c.cmd("GET", k),
+    "list": lambda c, k: c.cmd("LRANGE", k, "0", "-1"),
+    "hash": lambda c, k: sorted(map(repr, c.cmd("HGETALL", k).v)),
+    "set": lambda c, k: sorted(map(repr, c.cmd("SMEMBERS", k).v)),
+    "zset": lambda c, k: c.cmd("ZRANGE", k, "0", "-1", "WITHSCORES"),
+}
+
+
 def snapshot(c):
-    """The keyspace as {key: (type, value for strings, PTTL)}."""
+    """The keyspace as {key: (type, value, PTTL)}."""
     out = {}
     for k in sorted(x.v for x in c.cmd("KEYS", "*").v):
         t = c.cmd("TYPE", k).v
-        v = c.cmd("GET", k) if t == "string" else None
+        v = READ_VALUE[t](c, k) if t in READ_VALUE else None
         ttl = c.cmd("PTTL", k).v
         if ttl != -2:  # -2: it expired while we were looking
             out[k] = (t, v, ttl)

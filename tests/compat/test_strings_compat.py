@@ -6,13 +6,8 @@ import time
 import pytest
 
 import miniredis.commands  # noqa: F401  (registers every command)
-from miniredis.registry import COMMANDS
+from support import requires  # noqa: E402
 
-
-def requires(*names):
-    """Skip, visibly, while a command another group owns is not in the checkout yet."""
-    missing = [n for n in names if n not in COMMANDS]
-    return pytest.mark.skipif(bool(missing), reason="miniredis lacks %s" % ", ".join(missing))
 
 LLONG_MAX = str(2 ** 63 - 1)
 LLONG_MIN = str(-(2 ** 63))

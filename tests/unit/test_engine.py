@@ -70,11 +70,11 @@ def test_waiters_served_in_arrival_order_each_its_own(engine):
         assert _blocked(engine, i + 1)
     p = engine.client()
     assert p.cmd("RPUSH", "k", "a", "b").v == 2
-    assert waiters[0].read().v == [b"k", b"a"]
-    assert waiters[1].read().v == [b"k", b"b"]
+    assert waiters[0].read().plain() == [b"k", b"a"]
+    assert waiters[1].read().plain() == [b"k", b"b"]
     assert engine.blocking.count == 1
     assert p.cmd("RPUSH", "k", "c").v == 1
-    assert waiters[2].read().v == [b"k", b"c"]
+    assert waiters[2].read().plain() == [b"k", b"c"]
     assert p.cmd("EXISTS", "k").v == 0
 
 
@@ -84,7 +84,7 @@ def test_pipeline_behind_a_blocked_command_waits(engine):
     assert _blocked(engine, 1)
     p = engine.client()
     p.cmd("LPUSH", "k", "x", "y")
-    assert a.read().v == [b"k", b"y"]
+    assert a.read().plain() == [b"k", b"y"]
     assert a.read().v == "PONG"
     assert a.read().v == 1
 
@@ -145,7 +145,8 @@ def test_expired_key_propagates_del_and_notifies(engine):
 
 def test_nested_calls_are_wrapped_and_wake_after(engine):
     ops = engine.test_ops
-    a = engine.client()
+    a, b = engine.client(), engine.client()
+    b.cmd("PING")
     a.send_raw(b"BLPOP k 0\r\n")
     assert _blocked(engine, 1)
     conn = next(c for c in engine.clients.values() if c.blocked is None)
@@ -154,6 +155,7 @@ def test_nested_calls_are_wrapped_and_wake_after(engine):
     outer = COMMANDS["ping"]
 
     def exec_like(ctx, argv):
+        ctx.propagate_as()   # the outer command is not replayed itself, as EXEC
         d.execute(ctx, COMMANDS["rpush"], [b"RPUSH", b"k", b"a"])
         # Not woken yet: the outer call is still running.
         assert engine.blocking.count == 1
@@ -167,7 +169,7 @@ def test_nested_calls_are_wrapped_and_wake_after(engine):
         outer.func = saved
     assert ops[-2] == [(0, [b"MULTI"]), (0, [b"RPUSH", b"k", b"a"]), (0, [b"SET", b"x", b"1"]),
                        (0, [b"EXEC"])]
-    assert a.read().v == [b"k", b"a"]
+    assert a.read().plain() == [b"k", b"a"]
     assert engine.blocking.count == 0
 
 
