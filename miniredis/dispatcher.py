@@ -2,10 +2,9 @@
 
 lookup -> arity -> authentication -> typed-value positions -> context rules
 (hooks: MULTI queueing, pub/sub context, ...) -> execute -> record the
-call's effect for propagation; then, once the
-outermost call is over: hand its effects to the propagation listeners
-(events.py) and serve the clients blocked on keys it made ready
-(blocking.py).
+call's effect for propagation. Once the outermost call is over, its effects
+go to the propagation listeners (events.py), then the clients blocked on
+keys it made ready are served (blocking.py).
 
 Owns: that order, nesting (EXEC and scripts run commands through
 :meth:`execute`: their effects are flushed, and blocked clients woken, only
