@@ -65,10 +65,35 @@ def parse_timeout(arg, unit_ms=False):
     return ms / 1000.0
 
 
+def source(ctx, key, cls):
+    """A blocking command's key to serve from (write lookup), or None.
+
+    On a wake-up (the client is blocked and its command runs again) a key
+    that now holds another type counts as empty: the waiter stays blocked,
+    as in Redis 7.0. On the first call it is a WRONGTYPE error.
+    """
+    v = ctx.db.get(key)
+    if v is None or type(v) is cls:
+        return v
+    if ctx.blocked is not None:
+        return None
+    raise CommandError(errors.WRONGTYPE)
+
+
+def serving_order(ctx, keys):
+    """The keys a blocking pop tries, in order: on a wake-up the key that became
+    ready comes first, as Redis serves a waiter from the key that was signalled;
+    otherwise the order of the arguments."""
+    w = ctx.blocked
+    if w is None or w.ready is None or w.ready not in keys:
+        return keys
+    return [w.ready] + [k for k in keys if k != w.ready]
+
+
 class Waiter(object):
     """One blocked client: its command, the keys it waits on, its deadline."""
 
-    __slots__ = ("conn", "spec", "argv", "keys", "deadline", "timer", "timeout_reply")
+    __slots__ = ("conn", "spec", "argv", "keys", "deadline", "timer", "timeout_reply", "ready")
 
     def __init__(self, conn, spec, argv, keys, deadline, timeout_reply):
         self.conn = conn
@@ -78,6 +103,7 @@ class Waiter(object):
         self.deadline = deadline  # keyspace-clock ms, or None for no timeout
         self.timer = None
         self.timeout_reply = timeout_reply
+        self.ready = None         # the key whose change runs the command again
 
 
 class Blocking(object):
@@ -166,14 +192,15 @@ class Blocking(object):
                 for wk in ready:
                     q = self.waiting.get(wk)
                     if q:
-                        self._serve_key(q)
+                        self._serve_key(q, wk[1])
         finally:
             self._serving = False
 
-    def _serve_key(self, q):
+    def _serve_key(self, q, key):
         for w in list(q):
             if w.conn.blocked is not w:
                 continue
+            w.ready = key
             reply = self.server.dispatcher.retry(w.conn, w.spec, w.argv)
             if reply is BLOCKED:
                 continue

@@ -32,6 +32,13 @@ BITOP_NOT = "ERR BITOP NOT must be called with a single source key."
 COUNT_POSITIVE = "ERR value is out of range, must be positive"
 INVALID_CURSOR = "ERR invalid cursor"
 UNKNOWN_TYPE = "ERR unknown type name"
+VALUE_OUT_OF_RANGE = "ERR value is out of range"
+# Shared by the container groups (LMPOP/ZMPOP/SINTERCARD/..., xRANDxxx counts).
+NUMKEYS_NOT_POSITIVE = "ERR numkeys should be greater than 0"
+COUNT_NOT_POSITIVE = "ERR count should be greater than 0"
+LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
+RANDOM_COUNT_RANGE = ("ERR value is out of range, value must between "
+                      "-9223372036854775807 and 9223372036854775807")
 
 # --- connection / auth ---------------------------------------------------------
 NOAUTH = "NOAUTH Authentication required."
@@ -186,23 +193,14 @@ LPOS_RANK_ZERO = ("ERR RANK can't be zero: use 1 to start from the first match, 
                   "2 from the second ... or use negative to start from the end of the list")
 LPOS_COUNT_NEGATIVE = "ERR COUNT can't be negative"
 LPOS_MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative"
-LMPOP_NUMKEYS = "ERR numkeys should be greater than 0"
-LMPOP_COUNT = "ERR count should be greater than 0"
 
 # --- hashes (commands/hashes.py) ----------------------------------------------------
 HASH_NOT_INTEGER = "ERR hash value is not an integer"
 HASH_NOT_FLOAT = "ERR hash value is not a float"
 INCR_NAN_OR_INF = "ERR value is NaN or Infinity"
-HRANDFIELD_RANGE = ("ERR value is out of range, value must between "
-                    "-9223372036854775807 and 9223372036854775807")
-HRANDFIELD_WITHVALUES_RANGE = "ERR value is out of range"
 
 # --- sets (commands/sets.py) --------------------------------------------------------
-SRANDMEMBER_RANGE = ("ERR value is out of range, value must between "
-                     "-9223372036854775807 and 9223372036854775807")
-NUMKEYS_NOT_POSITIVE = "ERR numkeys should be greater than 0"
 NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args"
-LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
 
 # --- sorted sets (commands/sorted_sets.py) ------------------------------------------
 ZADD_XX_NX = "ERR XX and NX options at the same time are not compatible"
@@ -216,12 +214,6 @@ ZRANGE_LIMIT_RANK = ("ERR syntax error, LIMIT is only supported in combination w
 ZRANGE_WITHSCORES_LEX = "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
 ZSETOP_NO_KEYS_FMT = "ERR at least 1 input key is needed for '%s' command"
 ZSETOP_WEIGHT = "ERR weight value is not a float"
-ZSETOP_LIMIT = "ERR LIMIT can't be negative"
-ZMPOP_NUMKEYS = "ERR numkeys should be greater than 0"
-ZMPOP_COUNT = "ERR count should be greater than 0"
-ZRANDMEMBER_RANGE = ("ERR value is out of range, value must between -9223372036854775807 "
-                     "and 9223372036854775807")
-ZRANDMEMBER_WITHSCORES_RANGE = "ERR value is out of range"
 
 # --- SORT (commands/sort.py) ---------------------------------------------------------
 SORT_NOT_DOUBLE = "ERR One or more scores can't be converted into double"

@@ -7,7 +7,8 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from support import RawClient, server_pair, start_miniredis, start_redis  # noqa: E402
+from support import (  # noqa: E402
+    RawClient, Scenario, server_pair, start_miniredis, start_redis, wait_blocked)
 
 
 @pytest.fixture(scope="session")
@@ -111,3 +112,26 @@ def compat(request, mini_server, redis_server):
     c = Compat(mini_server, redis_server, request.param)
     yield c
     c.close()
+
+
+@pytest.fixture
+def on_both(mini_server, redis_server):
+    """run(fn, proto=2): fn(Scenario) on miniredis and on redis-server; the same result.
+
+    For blocking scenarios: every client is closed and released before the
+    other server's turn and before the next test.
+    """
+    def run(fn, proto=2):
+        results = []
+        for srv in (mini_server, redis_server):
+            s = Scenario(srv.port, proto)
+            try:
+                results.append(fn(s))
+            finally:
+                s.close()
+            admin = RawClient(srv.port)
+            wait_blocked(admin, 0)
+            admin.close()
+        assert results[0] == results[1], "miniredis %r != redis %r" % tuple(results)
+        return results[0]
+    return run

@@ -246,12 +246,12 @@ def hrandfield(ctx, argv):
         return NULL if h is None else h.random_field(random)
     count = parse_int(argv[2])
     if count < -_LONG_MAX:
-        raise CommandError(errors.HRANDFIELD_RANGE)
+        raise CommandError(errors.RANDOM_COUNT_RANGE)
     withvalues = len(argv) == 4
     if len(argv) > 4 or (withvalues and argv[3].lower() != b"withvalues"):
         raise CommandError(errors.SYNTAX)
     if withvalues and not -(_LONG_MAX // 2) <= count <= _LONG_MAX // 2:
-        raise CommandError(errors.HRANDFIELD_WITHVALUES_RANGE)
+        raise CommandError(errors.VALUE_OUT_OF_RANGE)
     h = _read(ctx, argv[1])
     if h is None or count == 0:
         return []

@@ -22,7 +22,7 @@ serves waiters from keys of their own type and leaves them blocked.
 from itertools import islice
 
 from .. import errors, events
-from ..blocking import parse_timeout
+from ..blocking import parse_timeout, serving_order, source as blocking_source
 from ..datatypes import LLONG_MIN, parse_int
 from ..errors import CommandError
 from ..registry import command
@@ -74,17 +74,8 @@ def _write(ctx, key):
 
 
 def _source(ctx, key):
-    """A blocking command's source list (write lookup), or None.
-
-    On a wake-up a key of another type counts as empty (the waiter stays
-    blocked, as in Redis); on the first call it is a WRONGTYPE error.
-    """
-    v = ctx.db.get(key)
-    if v is None or type(v) is ListValue:
-        return v
-    if ctx.blocked is not None:
-        return None
-    raise CommandError(errors.WRONGTYPE)
+    """A blocking command's source list, or None (see blocking.source)."""
+    return blocking_source(ctx, key, ListValue)
 
 
 def _removed(ctx, key, lst, left):
@@ -382,7 +373,7 @@ def rpoplpush(ctx, argv):
 
 def _mpop_args(argv, numkeys_at):
     """(keys, left, count) of LMPOP/BLMPOP, validated in Redis' order."""
-    numkeys = _at_least(argv[numkeys_at], 1, errors.LMPOP_NUMKEYS)
+    numkeys = _at_least(argv[numkeys_at], 1, errors.NUMKEYS_NOT_POSITIVE)
     side_at = numkeys_at + numkeys + 1
     if side_at >= len(argv):
         raise CommandError(errors.SYNTAX)
@@ -391,7 +382,7 @@ def _mpop_args(argv, numkeys_at):
     i = side_at + 1
     while i < len(argv):
         if count is None and argv[i].lower() == b"count" and i + 1 < len(argv):
-            count = _at_least(argv[i + 1], 1, errors.LMPOP_COUNT)
+            count = _at_least(argv[i + 1], 1, errors.COUNT_NOT_POSITIVE)
             i += 2
         else:
             raise CommandError(errors.SYNTAX)
@@ -403,7 +394,7 @@ def _mpop(ctx, keys, left, count, lookup):
 
     Propagated as LPOP/RPOP key <number popped>, as Redis does for both LMPOP and BLMPOP.
     """
-    for key in keys:
+    for key in serving_order(ctx, keys):
         lst = lookup(ctx, key)
         if lst:
             items = lst.pop_many(count, left)
@@ -425,7 +416,7 @@ def lmpop(ctx, argv):
 def _bpop(ctx, argv, left):
     timeout = parse_timeout(argv[-1])
     keys = argv[1:-1]
-    for key in keys:
+    for key in serving_order(ctx, keys):
         lst = _source(ctx, key)
         if lst:
             value = lst.popleft() if left else lst.pop()

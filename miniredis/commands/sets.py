@@ -50,14 +50,8 @@ def _write(ctx, key):
 def _sources(ctx, keys):
     """The sets at ``keys`` (None for a missing key), every key read and type-checked
     in order, as Redis' set algebra does before computing anything."""
-    read = ctx.db.read
-    out = []
-    for k in keys:
-        v = read(k)
-        if v is not None and type(v) is not SetValue:
-            raise CommandError(errors.WRONGTYPE)
-        out.append(v)
-    return out
+    read = ctx.db.read_typed
+    return [read(k, SetValue) for k in keys]
 
 
 def _extra_dirty(ctx, n):
@@ -235,7 +229,7 @@ def srandmember(ctx, argv):
 def _srandmember_count(ctx, argv):
     count = parse_int(argv[2])
     if count < -LLONG_MAX:
-        raise CommandError(errors.SRANDMEMBER_RANGE)
+        raise CommandError(errors.RANDOM_COUNT_RANGE)
     s = _read(ctx, argv[1])
     if s is None or count == 0:
         return []

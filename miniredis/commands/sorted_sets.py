@@ -20,7 +20,7 @@ count keyspace hits/misses; writes (ZADD, ZREM, pops ...) do not.
 import random
 
 from .. import errors, events, glob, scan
-from ..blocking import parse_timeout
+from ..blocking import parse_timeout, serving_order, source as blocking_source
 from ..errors import CommandError
 from ..registry import command
 from ..replies import NULL, NULL_ARRAY, EMPTY_ARRAY, Double
@@ -422,9 +422,9 @@ def zpopmax(ctx, argv):
 
 def _zmpop_parse(argv, numkeys_idx):
     """(keys, last, count) of [B]ZMPOP's ``numkeys key... MIN|MAX [COUNT n]``."""
-    numkeys = parse_int(argv[numkeys_idx], errors.ZMPOP_NUMKEYS)
+    numkeys = parse_int(argv[numkeys_idx], errors.NUMKEYS_NOT_POSITIVE)
     if numkeys < 1:
-        raise CommandError(errors.ZMPOP_NUMKEYS)
+        raise CommandError(errors.NUMKEYS_NOT_POSITIVE)
     where_idx = numkeys_idx + numkeys + 1
     if where_idx >= len(argv):
         raise CommandError(errors.SYNTAX)
@@ -435,9 +435,9 @@ def _zmpop_parse(argv, numkeys_idx):
     j = where_idx + 1
     while j < len(argv):
         if count == -1 and argv[j].lower() == b"count" and j + 1 < len(argv):
-            count = parse_int(argv[j + 1], errors.ZMPOP_COUNT)
+            count = parse_int(argv[j + 1], errors.COUNT_NOT_POSITIVE)
             if count < 1:
-                raise CommandError(errors.ZMPOP_COUNT)
+                raise CommandError(errors.COUNT_NOT_POSITIVE)
             j += 2
         else:
             raise CommandError(errors.SYNTAX)
@@ -460,15 +460,9 @@ def _blocking_pop(ctx, keys, last, count, timeout, nested):
     set). Redis 7.0 serves a waiter from sorted sets only: a key that became
     another type leaves it waiting instead of answering WRONGTYPE.
     """
-    retry = ctx.blocked is not None
-    for key in keys:
-        v = ctx.db.get(key)
-        if v is None:
+    for key in serving_order(ctx, keys):
+        if blocking_source(ctx, key, ZSetValue) is None:
             continue
-        if type(v) is not ZSetValue:
-            if retry:
-                continue
-            raise CommandError(errors.WRONGTYPE)
         reply, _, popped = _zpop(ctx, [key], last, count, True, nested, nested)
         ctx.propagate_as(_pop_argv(last, key, count, popped))
         return reply
@@ -504,12 +498,12 @@ def zrandmember(ctx, argv):
     if len(argv) >= 3:
         count = parse_int(argv[2])
         if count < -LLONG_MAX:
-            raise CommandError(errors.ZRANDMEMBER_RANGE)
+            raise CommandError(errors.RANDOM_COUNT_RANGE)
         if len(argv) > 4 or (len(argv) == 4 and argv[3].lower() != b"withscores"):
             raise CommandError(errors.SYNTAX)
         withscores = len(argv) == 4
         if withscores and not -(LLONG_MAX // 2) <= count <= LLONG_MAX // 2:
-            raise CommandError(errors.ZRANDMEMBER_WITHSCORES_RANGE)
+            raise CommandError(errors.VALUE_OUT_OF_RANGE)
         return _zrandmember_count(ctx, argv[1], count, withscores)
     zs = _read(ctx, argv[1])
     if zs is None:
@@ -656,7 +650,7 @@ def _setop_parse(ctx, argv, numkeys_idx, name, op, store, card_only):
             p.withscores = True
             j += 1
         elif card_only and remaining >= 2 and opt == b"limit":
-            p.limit = _positive_long(argv[j + 1], errors.ZSETOP_LIMIT)
+            p.limit = _positive_long(argv[j + 1], errors.LIMIT_NEGATIVE)
             j += 2
         else:
             raise CommandError(errors.SYNTAX)

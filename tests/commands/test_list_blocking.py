@@ -21,25 +21,6 @@ UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 
-@pytest.fixture
-def on_both(mini_server, redis_server):
-    """run(fn, proto=2): fn(Scenario) on miniredis and on redis-server; the same result."""
-    def run(fn, proto=2):
-        results = []
-        for srv in (mini_server, redis_server):
-            s = Scenario(srv.port, proto)
-            try:
-                results.append(fn(s))
-            finally:
-                s.close()
-            admin = RawClient(srv.port)
-            wait_blocked(admin, 0)   # the closed clients are released before the next test
-            admin.close()
-        assert results[0] == results[1], "miniredis %r != redis %r" % tuple(results)
-        return results[0]
-    return run
-
-
 def arr(*items):
     return Reply("*", [Reply("$", i.encode()) if isinstance(i, str) else i for i in items])
 

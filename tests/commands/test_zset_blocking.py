@@ -11,29 +11,10 @@ has a timeout.
 
 import pytest
 
-from support import RawClient, Reply
-from support import blocked_clients, wait_blocked, Scenario  # noqa: E402
+from support import Reply
+from support import blocked_clients, wait_blocked  # noqa: E402
 
 UNBLOCKED = "UNBLOCKED client unblocked via CLIENT UNBLOCK"
-
-
-@pytest.fixture
-def on_both(mini_server, redis_server):
-    """run(fn, proto=2): fn(Scenario) on miniredis and on redis-server; the same result."""
-    def run(fn, proto=2):
-        results = []
-        for srv in (mini_server, redis_server):
-            s = Scenario(srv.port, proto)
-            try:
-                results.append(fn(s))
-            finally:
-                s.close()
-            admin = RawClient(srv.port)
-            wait_blocked(admin, 0)
-            admin.close()
-        assert results[0] == results[1], "miniredis %r != redis %r" % tuple(results)
-        return results[0]
-    return run
 
 
 def bulk(s):

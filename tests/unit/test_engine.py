@@ -201,3 +201,27 @@ def test_list_events_named_by_the_command(engine):
     assert (events.LIST, "rpush", b"l", 0) in evs
     assert (events.LIST, "lpop", b"l", 0) in evs
     assert (events.GENERIC, "del", b"l", 0) in evs
+
+
+def test_waiter_served_from_the_key_that_became_ready_first(engine):
+    a, b = engine.client(), engine.client()
+    b.cmd("PING")
+    a.send_raw(b"BLPOP a b 0\r\n")
+    assert _blocked(engine, 1)
+    conn = next(c for c in engine.clients.values() if c.blocked is None)
+    d = engine.dispatcher
+    outer = COMMANDS["ping"]
+
+    def exec_like(ctx, argv):
+        # As MULTI; RPUSH b 1; RPUSH a 2; EXEC: b is signalled before a.
+        d.execute(ctx, COMMANDS["rpush"], [b"RPUSH", b"b", b"1"])
+        d.execute(ctx, COMMANDS["rpush"], [b"RPUSH", b"a", b"2"])
+        return b"done"
+    saved = outer.func
+    outer.func = exec_like
+    try:
+        d.dispatch(conn, [b"PING"])
+    finally:
+        outer.func = saved
+    assert a.read().plain() == [b"b", b"1"]   # Redis 7.0 does the same
+    assert b.cmd("LLEN", "a").v == 1
