@@ -173,6 +173,8 @@ def parse_float(b, error=errors.NOT_FLOAT):
         return b
     if type(b) is int:
         return float(b)
+    if b.isdigit() and len(b) < 16:
+        return float(b)   # the common case (scores such as "1", "42"): exact, no range issue
     m = FLOAT_DEC_RE.match(b)
     try:
         if m is not None:
