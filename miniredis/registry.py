@@ -30,13 +30,25 @@ _DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "comman
 
 
 def _load():
+    """(Redis version, {fullname: entry as compact JSON text}).
+
+    Entries stay text until a command is declared: the parsed metadata of
+    all 366 commands would cost over 3 MB, most of it COMMAND DOCS argument
+    trees that are rendered only on request.
+    """
     with open(_DATA) as f:
-        return json.load(f)
+        data = json.load(f)
+    compact = {name: json.dumps(entry, separators=(",", ":"))
+               for name, entry in data["commands"].items()}
+    return data["redis_version"], compact
 
 
-_META = _load()
-REDIS_META_VERSION = _META["redis_version"]
-METADATA = _META["commands"]   # fullname ('get', 'client|list') -> {"info": ..., "docs": ...}
+REDIS_META_VERSION, METADATA = _load()   # fullname ('get', 'client|list') -> JSON text
+
+
+def metadata(fullname):
+    """The parsed entry of a command: {"info": COMMAND INFO entry, "docs": COMMAND DOCS map}."""
+    return json.loads(METADATA[fullname])
 
 
 def to_reply(x):
@@ -102,10 +114,11 @@ class CommandSpec(object):
     )
 
     def __init__(self, fullname, func, typed=None, parent=None, meta_name=None):
-        meta = METADATA[meta_name or fullname]
+        meta = metadata(meta_name or fullname)
         info = meta["info"]
         self.info = info
-        self.docs = meta["docs"]
+        # The docs map stays JSON text until COMMAND DOCS asks (see _load).
+        self.docs = json.dumps(meta["docs"], separators=(",", ":"))
         self.fullname = fullname
         self.name = fullname.split("|")[-1]
         self.parent = parent
@@ -122,7 +135,7 @@ class CommandSpec(object):
         # A command whose key specs cannot find every key (SORT's STORE, flagged
         # "unknown" in Redis) attaches its own finder, as Redis' getkeys_proc.
         self.getkeys = None
-        self.group = _plain(self.docs).get("group", "generic")
+        self.group = _plain(meta["docs"]).get("group", "generic")
         self.func = func
         self.typed = typed
         self.subcommands = {}

@@ -6,6 +6,7 @@ parameters from :mod:`miniredis.config`; the keyspace is changed only through
 its own methods (Database.clear, Keyspace.flushall).
 """
 
+import json
 import logging
 import os
 import time
@@ -273,7 +274,7 @@ def info_entry(spec):
 
 def docs_entry(spec):
     """The COMMAND DOCS map of one command, with the subcommands this server has."""
-    doc = to_reply(spec.docs)
+    doc = to_reply(json.loads(spec.docs))
     if spec.subcommands:
         doc.pairs.append((b"subcommands", Map([(s.fullname.encode(), docs_entry(s))
                                                for s in spec.subcommands.values()])))

@@ -11,7 +11,7 @@ from key specs finds Redis' keys.
 import pytest
 
 import miniredis.commands  # noqa: F401  (registers every command)
-from miniredis.registry import COMMANDS, METADATA, REDIS_META_VERSION, all_specs
+from miniredis.registry import COMMANDS, METADATA, REDIS_META_VERSION, all_specs, metadata
 
 # Commands Redis does not have: this project's own names.
 NOT_IN_REDIS = {"flush", "delete"}
@@ -40,7 +40,7 @@ DECLARED = {s.fullname: s for s in _declared()}
 
 
 def _group(fullname):
-    return dict(METADATA[fullname]["docs"]["%"])["group"]
+    return dict(metadata(fullname)["docs"]["%"])["group"]
 
 
 def _not_yet(fullname):
