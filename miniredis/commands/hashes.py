@@ -23,7 +23,7 @@ from ..replies import OK, NULL, Map
 from ..datatypes import parse_int, LLONG_MAX, LLONG_MIN
 from ..values.hashvalue import HashValue
 # INCRBYFLOAT's long double arithmetic, shared rather than written twice.
-from .strings import _ld_parse, _ld_round, _ld_format
+from ..longdouble import ld_parse, ld_round, ld_format
 
 _LONG_MAX = LLONG_MAX   # C's LONG_MAX on a 64-bit build (HRANDFIELD's count range)
 
@@ -213,16 +213,16 @@ def hincrby(ctx, argv):
 def hincrbyfloat(ctx, argv):
     """Long double arithmetic as INCRBYFLOAT (see commands/strings.py); propagated as HSET."""
     key, field = argv[1], argv[2]
-    incr = _ld_parse(argv[3])
+    incr = ld_parse(argv[3])
     if type(incr) is float:   # inf: nan never parses
         raise CommandError(errors.INCR_NAN_OR_INF)
     h, new = _write(ctx, key)
     old = h.get(field)
     current = Fraction(0) if old is None else _hash_float(old)
-    total = None if type(current) is float else _ld_round(current + incr)
+    total = None if type(current) is float else ld_round(current + incr)
     if total is None:
         raise CommandError(errors.NAN_OR_INF)
-    text = _ld_format(total)
+    text = ld_format(total)
     _set_one(ctx, key, h, new, field, text)
     ctx.notify(events.HASH, "hincrbyfloat", key)
     # Replicas and the AOF must not redo the float arithmetic: replay the result.
@@ -232,7 +232,7 @@ def hincrbyfloat(ctx, argv):
 
 def _hash_float(text):
     try:
-        return _ld_parse(text)
+        return ld_parse(text)
     except CommandError:
         raise CommandError(errors.HASH_NOT_FLOAT)
 

@@ -9,6 +9,7 @@ import pytest
 
 from support import RawClient, Reply, start_miniredis
 from miniredis.commands import strings
+from miniredis import longdouble
 
 TYPED_POSITION = ("ERR typed values are only accepted as the value of "
                   "SET, SETNX, SETEX, PSETEX, GETSET, MSET and MSETNX")
@@ -303,12 +304,12 @@ def test_long_lcs_is_fast(r):
 
 def test_long_double_rounding():
     # x87 long double has a 64-bit mantissa: 2**64 + 1 is not representable.
-    assert strings._ld_round(Fraction(2 ** 64 + 1)) == 2 ** 64
-    assert strings._ld_round(Fraction(2 ** 64 + 3)) == 2 ** 64 + 4
-    assert strings._ld_round(Fraction(2) ** 16384) is None
-    assert strings._ld_format(strings._ld_round(
-        strings._ld_parse(b"0.1") + strings._ld_parse(b"0.2"))) == b"0.3"
-    assert strings._ld_format(Fraction(-1, 10 ** 20)) == b"0"
+    assert longdouble.ld_round(Fraction(2 ** 64 + 1)) == 2 ** 64
+    assert longdouble.ld_round(Fraction(2 ** 64 + 3)) == 2 ** 64 + 4
+    assert longdouble.ld_round(Fraction(2) ** 16384) is None
+    assert longdouble.ld_format(longdouble.ld_round(
+        longdouble.ld_parse(b"0.1") + longdouble.ld_parse(b"0.2"))) == b"0.3"
+    assert longdouble.ld_format(Fraction(-1, 10 ** 20)) == b"0"
 
 
 def test_parse_float_follows_strtod():
@@ -340,12 +341,12 @@ def test_parse_int_is_strict_and_bounded():
 
 def test_long_double_hex_parsing():
     from miniredis.errors import CommandError
-    assert strings._ld_parse(b"0x1.8p1") == 3
-    assert strings._ld_parse(b"-0x.8") == Fraction(-1, 2)
+    assert longdouble.ld_parse(b"0x1.8p1") == 3
+    assert longdouble.ld_parse(b"-0x.8") == Fraction(-1, 2)
     # A 65-bit mantissa rounds to 64 bits, ties to even.
-    assert strings._ld_parse(b"0x1.0000000000000001p0") == 1
-    assert strings._ld_parse(b"0x1.0000000000000003p0") == 1 + Fraction(1, 2 ** 62)
-    assert strings._ld_parse(b"0x1p-16445") == Fraction(1, 2 ** 16445)
+    assert longdouble.ld_parse(b"0x1.0000000000000001p0") == 1
+    assert longdouble.ld_parse(b"0x1.0000000000000003p0") == 1 + Fraction(1, 2 ** 62)
+    assert longdouble.ld_parse(b"0x1p-16445") == Fraction(1, 2 ** 16445)
     for text in (b"0x1p16384", b"0x1p-16446", b"0x", b"0x1p"):
         with pytest.raises(CommandError):
-            strings._ld_parse(text)
+            longdouble.ld_parse(text)
