@@ -4,6 +4,7 @@ Module map:
 
     client       Client (one method per command, thread-safe) and Pipeline
     commands     the command methods: arguments in, parsed results out
+    type_commands  the list, hash, set, sorted-set and SORT methods (mixed into commands)
     connection   Connection (socket, handshake, reader) and ConnectionPool
     encoding     Python values -> request arguments, RESP3 typed values
     parsers      replies -> Python values (bool, dict, float, ...)

@@ -4,7 +4,8 @@ Owns: each command's arguments (Python -> request) and the parser of its
 reply. Methods call ``self._command(argv, parse)``: the Client runs it at
 once, a Pipeline queues it, so both share every method here.
 Must not touch: sockets, the pool (see :mod:`.client` for the few methods
-whose success also changes the client's session settings).
+whose success also changes the client's session settings). The container
+types' commands are in :mod:`.type_commands`, mixed into ``CoreCommands``.
 
 Arguments are sent as bulk strings (:func:`.encoding.arg`), except the VALUE
 of SET, SETNX, SETEX, PSETEX, GETSET, MSET and MSETNX, which under RESP3 is
@@ -15,6 +16,7 @@ Python value.
 from . import parsers as P
 from .encoding import arg, value, seconds, milliseconds, unix_seconds, unix_milliseconds
 from .exceptions import DataError
+from .type_commands import TypeCommands
 
 
 def _keys(keys, more=()):
@@ -458,5 +460,8 @@ def value_arg(cmds, v):
 
 
 class CoreCommands(GenericCommands, ConnectionCommands, ServerCommands, KeyCommands,
-                   StringCommands):
-    """Every command method; subclasses provide ``protocol`` and ``_command``."""
+                   StringCommands, TypeCommands):
+    """Every command method; subclasses provide ``protocol`` and ``_command``.
+
+    The list, hash, set, sorted-set and SORT methods live in :mod:`.type_commands`.
+    """

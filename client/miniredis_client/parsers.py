@@ -159,3 +159,128 @@ def lcs(r):
     if isinstance(r, (dict, list)):
         return {text(k): v for k, v in pairs(r).items()}
     return r
+
+
+# --- container types (lists, hashes, sets, sorted sets) --------------------------
+# redis-py's default (RESP2-style) shapes, whatever the protocol: RESP3 sets
+# arrive as lists, maps as dicts, doubles as floats and WITHSCORES replies as
+# nested [member, score] pairs; RESP2 sends flat arrays and scores as text.
+
+def tuple_or_none(r):
+    """BLPOP/BRPOP: (key, element), or None on timeout."""
+    return tuple(r) if r else None
+
+
+def bzpop(r):
+    """BZPOPMIN/BZPOPMAX: (key, member, float score), or None on timeout."""
+    return (r[0], r[1], float(r[2])) if r else None
+
+
+def as_set(r):
+    return set(r) if r else set()
+
+
+def booleans(r):
+    return [bool(x) for x in r]
+
+
+def floats(r):
+    """ZMSCORE: a float or None each."""
+    return [None if x is None else float(x) for x in r]
+
+
+def flat_pairs(r):
+    """HRANDFIELD WITHVALUES: nested [field, value] pairs (RESP3) -> flat, as RESP2."""
+    if not r or not isinstance(r[0], list):
+        return r
+    return [x for pair in r for x in pair]
+
+
+def hscan(r):
+    """HSCAN: (cursor, {field: value})."""
+    return int(r[0]), pairs(r[1])
+
+
+def score_text(score, like):
+    """A score as RESP2 writes it (Redis 7.0: '%.17g'), bytes or str like ``like``."""
+    if isinstance(score, (bytes, str)):
+        return score
+    t = format(score, ".17g")
+    return t if isinstance(like, str) else t.encode()
+
+
+def _score_pairs(r):
+    """(member, score) of a WITHSCORES reply: nested pairs (RESP3) or flat (RESP2)."""
+    if isinstance(r[0], list):
+        return [(p[0], p[1]) for p in r]
+    it = iter(r)
+    return list(zip(it, it))
+
+
+def _caster(func):
+    """score -> func(score). A func other than float gets the score's RESP2 text, as
+    in redis-py (so int works on b'3'), falling back to func(float(text))."""
+    if func is float:
+        return lambda score, member: float(score)
+
+    def cast(score, member):
+        text = score_text(score, member)
+        try:
+            return func(text)
+        except (ValueError, TypeError):
+            return func(float(text))
+    return cast
+
+
+def scored(score_cast_func=float):
+    """A parser of WITHSCORES replies -> [(member, score), ...] (empty as is)."""
+    cast = _caster(score_cast_func)
+
+    def parse(r):
+        if not r:
+            return r
+        return [(m, cast(s, m)) for m, s in _score_pairs(r)]
+    return parse
+
+
+def flat_scored(r):
+    """ZDIFF/ZRANDMEMBER WITHSCORES: redis-py leaves them flat with text scores."""
+    if not r or not isinstance(r[0], list):
+        return r
+    out = []
+    for m, s in r:
+        out += [m, score_text(s, m)]
+    return out
+
+
+def zmpop(r):
+    """ZMPOP/BZMPOP: [key, [[member, score text], ...]] (redis-py's raw RESP2), or None."""
+    if not r:
+        return r
+    return [r[0], [[m, score_text(s, m)] for m, s in r[1]]]
+
+
+def zscan(score_cast_func=float):
+    to_pairs = scored(score_cast_func)
+
+    def parse(r):
+        return int(r[0]), to_pairs(r[1]) or []
+    return parse
+
+
+def rank_with_score(score_cast_func=float):
+    """ZRANK ... WITHSCORE (Redis 7.2+): [rank, score], or None."""
+    cast = _caster(score_cast_func)
+
+    def parse(r):
+        return r if not r else [r[0], cast(r[1], b"")]
+    return parse
+
+
+def groups(n):
+    """SORT with n GET patterns: the flat reply as n-tuples."""
+    def parse(r):
+        if not r:
+            return r
+        return list(zip(*[r[i::n] for i in range(n)]))
+    return parse
