@@ -3,7 +3,7 @@
 Owns: option parsing, the element vector, scores and comparison rules, key
 patterns ("*" substitution, "#", hash fields "key->field"), LIMIT and STORE.
 Must not touch: the value types' internals beyond their agreed shapes (a
-list is a deque, a set a set with ``ordered()``, a sorted set has ``scores``,
+list is a ListValue (iterable in order), a set a set with ``ordered()``, a sorted set has ``scores``,
 ``islice`` and the ``big`` encoding flag, a hash is a dict), the keyspace
 internals, reply encoding.
 
