@@ -3,9 +3,9 @@
 Owns: option parsing, the element vector, scores and comparison rules, key
 patterns ("*" substitution, "#", hash fields "key->field"), LIMIT and STORE.
 Must not touch: the value types' internals beyond their agreed shapes (a
-list is a ListValue (iterable in order), a set a set with ``ordered()``, a sorted set has ``scores``,
-``islice`` and the ``big`` encoding flag, a hash is a dict), the keyspace
-internals, reply encoding.
+list iterates in order, a set is a set with ``ordered()``, a sorted set has
+``scores``, ``islice`` and the ``big`` encoding flag, a hash is a dict), the
+keyspace internals, reply encoding.
 
 Redis 7.0's rules, in its order (sort.c):
 
