@@ -74,6 +74,8 @@ HIGH = _Bound(True)
 
 def strtod_whole(text):
     """The double strtod reads from C string ``text``, or None unless it reads all of it."""
+    if text.isdigit() and len(text) < 16:
+        return float(text)   # the common case ("100"): exact, no NUL, no range issue
     text = text.split(b"\0", 1)[0]
     if not text:
         return 0.0   # no conversion, and the end pointer is at the (empty) end
