@@ -440,3 +440,58 @@ class Scenario(object):
     def close(self):
         for c in self.clients + [self.admin]:
             c.close()
+
+
+class EffectsHarness(object):
+    """An in-process server (fake clock by default, no active expiry) that records, per command,
+    the keyspace events and the propagated calls. Subclasses choose how an event
+    and a propagated call are written down (``event`` / ``propagated``)."""
+
+    # "new" and "keymiss" are raised by key lookups, not by the commands under test.
+    IGNORED_CLASSES = ("n", "m")
+
+    def __init__(self, now=1000000000000, fake_clock=True):
+        from miniredis.config import Config
+        from miniredis.server import Server
+        # Blocking timeouts follow the clock: tests that let one pass for real
+        # use the wall clock.
+        self.clock = FakeClock(now) if fake_clock else None
+        cfg = Config()
+        cfg.port = free_port()
+        cfg.bind = ["127.0.0.1"]
+        self.port = cfg.port
+        self.server = Server(cfg, clock=self.clock)
+        self.server.active_expire_enabled = False   # only lookups expire keys
+        self.server.start()
+        self.events, self.props = [], []
+        self.server.events.keyspace_listeners.append(self._event)
+        self.server.events.propagate_listeners.append(self._propagated)
+        self.c = GreenClient(cfg.port)
+
+    def _event(self, cls, event, key, db_index):
+        if cls not in self.IGNORED_CLASSES:
+            self.events.append(self.event(cls, event, key, db_index))
+
+    def _propagated(self, ops):
+        self.props.extend(self.propagated(ops))
+
+    def event(self, cls, event, key, db_index):
+        return (cls, event, key, db_index)
+
+    def propagated(self, ops):
+        return [[(dbi, [bytes(a) for a in argv]) for dbi, argv in ops]]
+
+    def run(self, *args):
+        """(reply value, events, propagated calls) of one command."""
+        del self.events[:], self.props[:]
+        reply = self.c.cmd(*args)
+        return reply.plain(), list(self.events), list(self.props)
+
+    def setup(self, *commands):
+        for cmd in commands:
+            r = self.c.cmd(*cmd)
+            assert r.t != "-", (cmd, r)
+
+    def close(self):
+        self.c.close()
+        self.server.stop()

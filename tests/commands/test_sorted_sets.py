@@ -18,11 +18,10 @@ from miniredis.commands.zset_ranges import (
     HIGH, LOW, LexRange, ScoreRange, rank_span, strtod_whole)
 from miniredis.config import Config
 from miniredis.errors import CommandError
-from miniredis.server import Server
 from miniredis.values.zsetvalue import ZSetValue
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from support import GreenClient, Reply, encode_command, free_port  # noqa: E402
+from support import EffectsHarness, GreenClient, Reply, encode_command  # noqa: E402
 
 INF = float("inf")
 
@@ -207,44 +206,21 @@ def test_zunionstore_of_sets_and_zsets(r):
 # --- effects: keyspace events and propagation (in-process server) ------------------------------
 
 G, Z = ev.GENERIC, ev.ZSET
-_LOOKUP_CLASSES = (ev.NEW, ev.KEYMISS)
 
 
-class Harness(object):
-    def __init__(self):
-        cfg = Config()
-        cfg.port = free_port()
-        cfg.bind = ["127.0.0.1"]
-        self.server = Server(cfg)
-        self.server.start()
-        self.events, self.props = [], []
-        self.server.events.keyspace_listeners.append(self._event)
-        self.server.events.propagate_listeners.append(self._propagated)
-        self.c = GreenClient(cfg.port)
-        self.port = cfg.port
+class Harness(EffectsHarness):
+    """Events as (class, name, key) and propagated commands as text lines."""
 
-    def _event(self, cls, event, key, db_index):
-        if cls not in _LOOKUP_CLASSES:
-            self.events.append((cls, event, key.decode()))
+    def event(self, cls, event, key, db_index):
+        return (cls, event, key.decode())
 
-    def _propagated(self, ops):
-        for _, argv in ops:
-            self.props.append(" ".join(a.decode() for a in argv))
-
-    def run(self, *args):
-        """(reply value, events, propagated commands) of one command."""
-        del self.events[:], self.props[:]
-        reply = self.c.cmd(*args)
-        return reply.plain(), list(self.events), list(self.props)
-
-    def close(self):
-        self.c.close()
-        self.server.stop()
+    def propagated(self, ops):
+        return [" ".join(a.decode() for a in argv) for _, argv in ops]
 
 
 @pytest.fixture
 def h():
-    harness = Harness()
+    harness = Harness(fake_clock=False)
     yield harness
     harness.close()
 

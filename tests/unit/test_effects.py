@@ -13,62 +13,20 @@ import sys
 import pytest
 
 import miniredis.commands  # noqa: F401  (registers every command)
-from miniredis.config import Config
 from miniredis.registry import COMMANDS
-from miniredis.server import Server
 from miniredis import events as ev
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from support import FakeClock, GreenClient, free_port  # noqa: E402
+from support import EffectsHarness  # noqa: E402
 
 
 NOW = 1000000000000   # the fake clock, in ms
 G, S, L, Z, X = ev.GENERIC, ev.STRING, ev.LIST, ev.ZSET, ev.EXPIRED
-# "new" and "keymiss" are raised by key lookups, not by the commands under test.
-_LOOKUP_CLASSES = (ev.NEW, ev.KEYMISS)
-
-
-class Harness(object):
-    def __init__(self):
-        self.clock = FakeClock(NOW)
-        cfg = Config()
-        cfg.port = free_port()
-        cfg.bind = ["127.0.0.1"]
-        self.server = Server(cfg, clock=self.clock)
-        self.server.active_expire_enabled = False   # only lookups expire keys
-        self.server.start()
-        self.events = []
-        self.props = []
-        self.server.events.keyspace_listeners.append(self._event)
-        self.server.events.propagate_listeners.append(self._propagated)
-        self.c = GreenClient(cfg.port)
-
-    def _event(self, cls, event, key, db_index):
-        if cls not in _LOOKUP_CLASSES:
-            self.events.append((cls, event, key, db_index))
-
-    def _propagated(self, ops):
-        self.props.append([(dbi, [bytes(a) for a in argv]) for dbi, argv in ops])
-
-    def run(self, *args):
-        """(reply value, events, propagated calls) of one command."""
-        del self.events[:], self.props[:]
-        reply = self.c.cmd(*args)
-        return reply.plain(), list(self.events), list(self.props)
-
-    def setup(self, *commands):
-        for cmd in commands:
-            r = self.c.cmd(*cmd)
-            assert r.t != "-", (cmd, r)
-
-    def close(self):
-        self.c.close()
-        self.server.stop()
 
 
 @pytest.fixture
 def h():
-    harness = Harness()
+    harness = EffectsHarness(NOW)
     yield harness
     harness.close()
 
