@@ -1,7 +1,7 @@
 """One request, in Redis' order.
 
 lookup -> arity -> authentication -> typed-value positions -> context rules
-(hooks: MULTI queueing, pub/sub context, ...) -> execute -> record the
+(hooks: pub/sub context, ...) -> MULTI queueing -> execute -> record the
 call's effect for propagation. Once the outermost call is over, its effects
 go to the propagation listeners (events.py), then the clients blocked on
 keys it made ready are served (blocking.py).
@@ -22,7 +22,7 @@ from . import errors
 from .errors import CommandError
 from .protocol import TypedArgs
 from .registry import COMMANDS, LOOKUP, CommandSpec
-from .replies import BLOCKED, Error
+from .replies import BLOCKED, QUEUED, Error
 
 log = logging.getLogger("miniredis")
 
@@ -31,6 +31,9 @@ log = logging.getLogger("miniredis")
 _SECURITY_NAMES = frozenset((b"post", b"host:"))
 
 _perf = time.perf_counter
+
+# What a client in MULTI runs at once; every other command is queued for EXEC.
+RUN_IN_MULTI = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"))
 
 
 class Dispatcher(object):
@@ -94,6 +97,8 @@ class Dispatcher(object):
         slow_resolve = self._slow_resolve
         command_error = CommandError
         blocked = BLOCKED
+        queued = QUEUED
+        reject_in_multi = self._reject_in_multi
         nesting = [0]   # depth of EXEC / script calls running commands
 
         def dispatch(conn, argv, spec=None):
@@ -109,17 +114,26 @@ class Dispatcher(object):
                 if spec is None or not spec.min_args <= len(argv) <= spec.max_args:
                     spec = slow_resolve(conn, argv)
                     if type(spec) is not CommandSpec:
-                        return spec  # an error reply, or None to drop the client
+                        # an error reply, or None to drop the client
+                        if spec is not None and conn.multi is not None:
+                            return reject_in_multi(conn, argv, spec)
+                        return spec
                 conn.last_command = spec.fullname_bytes
                 if not conn.authenticated and not spec.no_auth:
-                    return error(errors.NOAUTH, spec)
+                    return reject_in_multi(conn, argv, error(errors.NOAUTH, spec))
                 if type(argv) is typed_args and not spec.typed_ok(argv):
-                    return error(errors.TYPED_POSITION, spec)
+                    return reject_in_multi(conn, argv, error(errors.TYPED_POSITION, spec))
                 if context_hooks:
                     for hook in context_hooks:
                         r = hook(conn, spec, argv)
                         if r is not None:
+                            if type(r) is Error:
+                                return reject_in_multi(conn, argv, r)
                             return r
+                multi = conn.multi
+                if multi is not None and spec.name not in RUN_IN_MULTI:
+                    multi.append((spec, argv))
+                    return queued
             dirty = keyspace.dirty if prop_listeners else 0
             t0 = perf()
             try:
@@ -182,6 +196,23 @@ class Dispatcher(object):
         if spec is None:
             return self.error(err)
         return spec
+
+    def _reject_in_multi(self, conn, argv, reply):
+        """A command refused before it ran (unknown, arity, auth, context rules).
+
+        In MULTI this fails the transaction, as Redis' flagTransaction does;
+        EXEC itself refused ends the transaction at once with the reason.
+        """
+        if conn.multi is None:
+            return reply
+        name = argv[0]
+        if type(name) is bytes and name.lower() == b"exec":
+            conn.multi = None
+            conn.multi_error = False
+            self.server.watches.unwatch_all(conn)
+            return Error(errors.execabort_because(reply.message))
+        conn.multi_error = True
+        return reply
 
     def _internal_error(self, spec, argv, exc):
         log.exception("error executing %r", argv[:1])

@@ -217,3 +217,24 @@ ZSETOP_WEIGHT = "ERR weight value is not a float"
 
 # --- SORT (commands/sort.py) ---------------------------------------------------------
 SORT_NOT_DOUBLE = "ERR One or more scores can't be converted into double"
+
+# --- transactions (commands/transactions.py) ---------------------------------------
+MULTI_NESTED = "ERR MULTI calls can not be nested"
+EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
+DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
+WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
+EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+
+
+def execabort_because(message):
+    """EXEC itself refused while queueing: the reason, without its ERR code."""
+    if message.startswith("ERR "):
+        message = message[4:]
+    return "EXECABORT Transaction discarded because of: " + message
+
+
+# --- pub/sub and keyspace notifications (commands/pubsub.py, pubsub.py, notifications.py)
+
+# --- Lua scripting (commands/scripting.py, scripting/) -----------------------------
+
+# --- functions (commands/functions.py, scripting/functions.py) ---------------------

@@ -31,6 +31,7 @@ from .blocking import Blocking
 from .dispatcher import Dispatcher
 from .events import Events
 from .keyspace import Keyspace
+from .watch import Watches
 from .protocol import BULK_HEADERS, CRLF, RequestReader, encode_into
 from .replies import BLOCKED, Simple
 
@@ -75,6 +76,7 @@ class Server(object):
         self.loop = gevent.get_hub().loop
         self.events = Events(self.keyspace)
         self.blocking = Blocking(self)
+        self.watches = Watches(self.keyspace)
         self.dispatcher = Dispatcher(self)
         self.stats = Stats()
         self.clients = {}
@@ -90,7 +92,7 @@ class Server(object):
         self.bound = []  # (host, port) actually listening
         self.serving = None   # the client whose requests are running now
         # fn(conn): release subscriptions, blocked state, watches
-        self.on_disconnect = [self.blocking.disconnected]
+        self.on_disconnect = [self.blocking.disconnected, self.watches.unwatch_all]
         self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
         self.config.on_set.append(self._config_changed)
 

@@ -127,10 +127,6 @@ def select(ctx, argv):
 def reset(ctx, argv):
     for hook in RESET_HOOKS:
         hook(ctx)
-    ctx.multi = None
-    ctx.multi_error = False
-    ctx.watched = None
-    ctx.watch_dirty = False
     ctx.select(0)
     ctx.set_protocol(2)
     ctx.name = None
@@ -140,5 +136,5 @@ def reset(ctx, argv):
     return RESET_REPLY
 
 
-# fn(ctx): later modules (pub/sub, blocking, tracking) release per-client state on RESET.
+# fn(ctx): modules with per-client state (transactions, pub/sub, ...) release it on RESET.
 RESET_HOOKS = []

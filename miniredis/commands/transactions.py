@@ -1,0 +1,79 @@
+"""Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+
+Queueing itself is the dispatcher's (a client in MULTI gets +QUEUED for every
+command but the ones below, and an error while queueing marks the
+transaction failed); watched keys are watch.py's. EXEC runs the queue through
+``Dispatcher.execute``: the commands' effects leave as one MULTI/EXEC unit,
+clients blocked on keys they touched are served after EXEC, and blocking
+commands inside answer their timeout reply at once.
+"""
+
+from .. import errors
+from ..errors import CommandError
+from ..registry import command
+from ..replies import NULL_ARRAY, OK
+from .connection import RESET_HOOKS
+
+
+def discard_transaction(ctx):
+    ctx.multi = None
+    ctx.multi_error = False
+    ctx.server.watches.unwatch_all(ctx)
+
+
+RESET_HOOKS.append(discard_transaction)
+
+
+@command("multi")
+def multi(ctx, argv):
+    if ctx.multi is not None:
+        raise CommandError(errors.MULTI_NESTED)
+    ctx.multi = []
+    return OK
+
+
+@command("exec")
+def exec_(ctx, argv):
+    queued = ctx.multi
+    if queued is None:
+        raise CommandError(errors.EXEC_WITHOUT_MULTI)
+    aborted = ctx.multi_error
+    dirty = ctx.watch_dirty or ctx.server.watches.expired_since_watched(ctx)
+    discard_transaction(ctx)
+    ctx.propagate_as()   # the queued commands propagate themselves, wrapped
+    if aborted:
+        raise CommandError(errors.EXECABORT)
+    if dirty:
+        return NULL_ARRAY
+    execute = ctx.server.dispatcher.execute
+    deny = ctx.deny_blocking
+    ctx.deny_blocking = True
+    try:
+        return [execute(ctx, spec, args) for spec, args in queued]
+    finally:
+        ctx.deny_blocking = deny
+
+
+@command("discard")
+def discard(ctx, argv):
+    if ctx.multi is None:
+        raise CommandError(errors.DISCARD_WITHOUT_MULTI)
+    discard_transaction(ctx)
+    return OK
+
+
+@command("watch")
+def watch(ctx, argv):
+    if ctx.multi is not None:
+        raise CommandError(errors.WATCH_IN_MULTI)
+    watches = ctx.server.watches
+    db = ctx.db
+    for key in argv[1:]:
+        watches.watch(ctx, db, key)
+    return OK
+
+
+@command("unwatch")
+def unwatch(ctx, argv):
+    ctx.server.watches.unwatch_all(ctx)
+    return OK
