@@ -132,6 +132,8 @@ class Dispatcher(object):
                             return r
                 multi = conn.multi
                 if multi is not None and spec.name not in RUN_IN_MULTI:
+                    if spec.no_multi:
+                        return reject_in_multi(conn, argv, error(errors.NOT_IN_MULTI, spec))
                     multi.append((spec, argv))
                     return queued
             dirty = keyspace.dirty if prop_listeners else 0

@@ -62,6 +62,10 @@ def test_errors_while_queueing_abort(tx):
     tx([(0, "MULTI"), (0, "SET", "a", "1"), (0, "DISCARD", "x"), (0, "EXEC")])
 
 
+def test_commands_refused_in_multi(tx):
+    tx([(0, "MULTI"), (0, "SET", "a", "1"), (0, "SHUTDOWN"), (0, "EXEC"), (0, "GET", "a")])
+
+
 def test_exec_refused_ends_the_transaction(tx):
     tx([(0, "MULTI"), (0, "SET", "a", "1"), (0, "EXEC", "x"), (0, "EXEC"), (0, "GET", "a")])
 
