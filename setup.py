@@ -40,7 +40,7 @@ setup(
     package_data={"miniredis": ["data/commands.json"]},
     install_requires=["gevent", "hiredis", "sortedcontainers", "lupa"],
     extras_require={
-        "test": ["pytest", "pytest-timeout", "hypothesis", "redis", "huey"],
+        "test": ["pytest", "pytest-timeout", "hypothesis", "redis", "huey", "celery", "dogpile.cache"],
     },
     entry_points={
         "console_scripts": ["miniredis-server = miniredis.cli:main"],

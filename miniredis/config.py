@@ -13,7 +13,7 @@ import re
 import sys
 import tempfile
 
-from . import glob
+from . import errors, glob
 from .protocol import split_inline, string2ll
 
 _UNITS = {
@@ -148,6 +148,8 @@ class Param(object):
             # Kept as the set letters (with 'n' when given) for the notifier.
             flags = _parse_events(text)
             v = "".join(c for c in _EVENT_CLASSES + "KEm" if c in flags)
+        elif k == "obuf-limit":
+            v = parse_obuf_limits(text.split(" ") if text else [])
         elif k == "enum":
             v = text.lower()
             if v not in self.choices:
@@ -169,6 +171,8 @@ class Param(object):
             return " ".join(v)
         if k == "keyspace-events":
             return _format_events(set(v))
+        if k == "obuf-limit":
+            return " ".join("%s %d %d %d" % ((name,) + tuple(v[name])) for name in OBUF_CLASSES)
         if v is None:
             return ""
         return str(v)
@@ -204,6 +208,11 @@ PARAMS = [
         "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction")),
     Param("maxmemory-samples", "int", 5, lo=1, hi=2 ** 31 - 1),
     Param("notify-keyspace-events", "keyspace-events", ""),
+    # {"normal"|"slave"|"pubsub": (hard bytes, soft bytes, soft seconds)}; CONFIG SET
+    # of some classes keeps the others (see merge in Config).
+    Param("client-output-buffer-limit", "obuf-limit", {
+        "normal": (0, 0, 0), "slave": (256 * 1024 * 1024, 64 * 1024 * 1024, 60),
+        "pubsub": (32 * 1024 * 1024, 8 * 1024 * 1024, 60)}),
     Param("slowlog-log-slower-than", "int", 10000, lo=-1, hi=2 ** 63 - 1),
     Param("slowlog-max-len", "int", 128, lo=0, hi=2 ** 63 - 1),
     Param("latency-monitor-threshold", "int", 0, lo=0, hi=2 ** 63 - 1),
@@ -291,6 +300,52 @@ def _c_int(v):
     return v - 2 ** 32 if v >= 2 ** 31 else v
 
 
+# client-output-buffer-limit classes in the order Redis prints them; replica = slave.
+OBUF_CLASSES = ("normal", "slave", "pubsub")
+_OBUF_NAMES = {"normal": "normal", "slave": "slave", "replica": "slave", "pubsub": "pubsub"}
+
+
+def parse_obuf_limits(words):
+    """<class> <hard> <soft> <soft-seconds> groups -> {class: (hard, soft, seconds)}.
+
+    As Redis 7.0: sizes are memory values; seconds are read like strtoll
+    (blanks, a sign, digits; nothing is 0), kept in a C int and refused
+    when that int is negative.
+    """
+    if len(words) % 4:
+        raise ConfigError(errors.OBUF_WRONG_ARGS)
+    out = {}
+    for i in range(0, len(words), 4):
+        name = _OBUF_NAMES.get(words[i].lower())
+        if name is None:
+            raise ConfigError(errors.OBUF_BAD_CLASS)
+        try:
+            hard = parse_memory(words[i + 1])
+            soft = parse_memory(words[i + 2])
+        except ConfigError:
+            raise ConfigError(errors.OBUF_BAD_VALUE)
+        secs = words[i + 3]
+        m = _STRTOLL.match(secs)
+        if m is None:
+            if secs.strip(" \t\n\v\f\r"):
+                raise ConfigError(errors.OBUF_BAD_VALUE)
+            seconds = 0
+        elif m.end() != len(secs):
+            raise ConfigError(errors.OBUF_BAD_VALUE)
+        else:
+            seconds = _c_int(max(-2 ** 63, min(2 ** 63 - 1, int(secs))))
+        if seconds < 0:
+            raise ConfigError(errors.OBUF_BAD_VALUE)
+        out[name] = (hard, soft, seconds)
+    return out
+
+
+def _merge_obuf(current, update):
+    merged = dict(current)
+    merged.update(update)
+    return merged
+
+
 # notify-keyspace-events classes in the order Redis prints them; A is g$lshzxetd.
 _EVENT_CLASSES = "g$lshzxetdn"
 _EVENT_ALL = "g$lshzxetd"
@@ -340,6 +395,11 @@ class Config(object):
             raise ConfigError("Bad directive or wrong number of arguments")
         if p.kind == "list":
             value = list(args)
+        elif p.kind == "obuf-limit":
+            # One word holding several is split on spaces, as Redis does for
+            # its multi-argument directives.
+            words = args[0].split(" ") if len(args) == 1 else list(args)
+            value = _merge_obuf(getattr(self, p.attr), parse_obuf_limits(words))
         elif p.kind == "save":
             value = self._save_from_words(p, args)
         else:
@@ -440,6 +500,8 @@ class Config(object):
         for (key, p), v in zip(chosen, values):
             if p.name == "hz":
                 v = max(1, min(500, v))  # Redis clamps hz to [1, 500] when applying
+            elif p.kind == "obuf-limit":
+                v = _merge_obuf(getattr(self, p.attr), v)
             setattr(self, p.attr, v)
         for (key, p), v in zip(chosen, values):
             for hook in self.on_set:
@@ -480,6 +542,12 @@ class Config(object):
         _atomic_write(path, ("\n".join(out) + "\n").encode())
 
     def _directive(self, p):
+        if p.kind == "obuf-limit":
+            # One line per class that differs from the default, sizes with units.
+            v, d = getattr(self, p.attr), p.default
+            return "\n".join("%s %s %s %s %d" % (p.name, name, _fmt_memory(v[name][0]),
+                                                  _fmt_memory(v[name][1]), v[name][2])
+                             for name in OBUF_CLASSES if v[name] != d[name])
         text = p.format(getattr(self, p.attr))
         if p.kind == "list" or (p.kind == "save" and text):
             return "%s %s" % (p.name, text)
@@ -492,6 +560,14 @@ class ConfigUnknown(Exception):
 
 class ConfigSetFailed(Exception):
     """CONFIG SET refused; args are (name as reported, reason)."""
+
+
+def _fmt_memory(n):
+    """A size as CONFIG REWRITE writes it: gb, mb or kb when it divides exactly."""
+    for unit, size in (("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10)):
+        if n and n % size == 0:
+            return "%d%s" % (n // size, unit)
+    return "%d" % n
 
 
 def _quote(text):

@@ -23,6 +23,7 @@ class Connection(object):
         "multi_error", "watched", "watch_dirty", "subscriptions", "psubscriptions",
         "blocked", "flags", "last_command", "out", "pending", "reading", "writing",
         "reply_mode", "prop", "block_request", "backlog", "deny_blocking",
+        "ssubscriptions", "obuf_bytes", "obuf_soft_since",
     )
 
     def __init__(self, server, sock, addr, client_id):
@@ -56,6 +57,7 @@ class Connection(object):
         self.watch_dirty = False
         self.subscriptions = None
         self.psubscriptions = None
+        self.ssubscriptions = None  # shard channels (SSUBSCRIBE); all three owned by pubsub.py
         self.blocked = None
         self.flags = ""
         self.last_command = b"NULL"
@@ -67,6 +69,8 @@ class Connection(object):
         self.block_request = None  # (keys, timeout_s, timeout_reply) asked by ctx.block()
         self.backlog = None        # requests read while blocked: ([argv, ...], protocol error)
         self.deny_blocking = False # inside EXEC or a script: blocking commands time out at once
+        self.obuf_bytes = 0        # bytes in ``pending`` (client-output-buffer-limit)
+        self.obuf_soft_since = None  # when the pending output went over the soft limit
 
     # --- the call seam: what a command says about itself ------------------------------
     # Commands receive the connection as ``ctx`` and report their effects here,
@@ -140,7 +144,7 @@ class Connection(object):
         # Letters in the order of Redis 7.0's getClientInfoString; self.flags
         # holds the ones set by commands (e.g. 'e' from CLIENT NO-EVICT).
         flags = "".join((
-            "P" if self.subscriptions or self.psubscriptions else "",
+            "P" if self.subscriptions or self.psubscriptions or self.ssubscriptions else "",
             "x" if self.multi is not None else "",
             "b" if self.blocked is not None else "",
             "d" if self.watch_dirty else "",
@@ -148,16 +152,21 @@ class Connection(object):
             self.flags)) or "N"
         sub = len(self.subscriptions) if self.subscriptions else 0
         psub = len(self.psubscriptions) if self.psubscriptions else 0
+        ssub = len(self.ssubscriptions) if self.ssubscriptions else 0
+        # Output the socket has not taken yet: Redis' reply list (oll entries, omem bytes).
+        oll = len(self.pending) if self.pending else 0
+        omem = self.obuf_bytes if self.pending else 0
         qbuf = self.reader.pending() + running[0]
         return (
             "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d "
-            "sub=%d psub=%d ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=%d "
-            "multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r "
+            "sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=%d "
+            "multi-mem=0 rbs=%d rbp=%d obl=0 oll=%d omem=%d tot-mem=%d events=%s "
             "cmd=%s user=%s redir=-1 resp=%d" % (
                 self.id, self.addr, self.laddr, self.fd, _name(self.name),
                 int(now - self.created), int(now - self.last_interaction), flags,
-                self.db.index, sub, psub, multi, qbuf, 0, running[1], 16384, 0,
-                20000 + qbuf, self.last_command.decode("utf-8", "replace").lower(),
+                self.db.index, sub, psub, ssub, multi, qbuf, 0, running[1], 16384, 0,
+                oll, omem, 20000 + qbuf + omem, "rw" if oll else "r",
+                self.last_command.decode("utf-8", "replace").lower(),
                 self.user, self.proto))
 
 

@@ -115,7 +115,7 @@ class Dispatcher(object):
                     spec = slow_resolve(conn, argv)
                     if type(spec) is not CommandSpec:
                         # an error reply, or None to drop the client
-                        if spec is not None and conn.multi is not None:
+                        if spec is not None:
                             return reject_in_multi(conn, argv, spec)
                         return spec
                 conn.last_command = spec.fullname_bytes
@@ -202,18 +202,19 @@ class Dispatcher(object):
     def _reject_in_multi(self, conn, argv, reply):
         """A command refused before it ran (unknown, arity, auth, context rules).
 
-        In MULTI this fails the transaction, as Redis' flagTransaction does;
-        EXEC itself refused ends the transaction at once with the reason.
+        In MULTI this fails the transaction, as Redis' flagTransaction does.
+        EXEC itself refused answers EXECABORT with the reason (ending the
+        transaction if there is one), in MULTI or not, as Redis 7.0 does.
         """
-        if conn.multi is None:
-            return reply
         name = argv[0]
-        if type(name) is bytes and name.lower() == b"exec":
-            conn.multi = None
-            conn.multi_error = False
-            self.server.watches.unwatch_all(conn)
+        if type(name) is bytes and len(name) == 4 and name.lower() == b"exec":
+            if conn.multi is not None:
+                conn.multi = None
+                conn.multi_error = False
+                self.server.watches.unwatch_all(conn)
             return Error(errors.execabort_because(reply.message))
-        conn.multi_error = True
+        if conn.multi is not None:
+            conn.multi_error = True
         return reply
 
     def _internal_error(self, spec, argv, exc):

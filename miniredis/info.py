@@ -121,11 +121,24 @@ def _clients(server):
         "cluster_connections:0",
         "maxclients:%d" % server.config.maxclients,
         "client_recent_max_input_buffer:%d" % max_in,
-        "client_recent_max_output_buffer:0",
+        "client_recent_max_output_buffer:%d" % _recent_max_output(server, clients),
         "blocked_clients:%d" % blocked,
         "tracking_clients:0",
         "clients_in_timeout_table:%d" % timed,
     ]
+
+
+# client_recent_max_output_buffer looks back about this long, as Redis' clients cron.
+OBUF_PEAK_SECONDS = 8
+
+
+def _recent_max_output(server, clients):
+    """The largest pending output now, or seen in the last seconds (Redis' clients cron peak)."""
+    peak, when = server.obuf_peak
+    now = max([c.obuf_bytes for c in clients if c.pending] or [0])
+    if time.time() - when > OBUF_PEAK_SECONDS:
+        peak = 0
+    return max(now, peak)
 
 
 def rss_bytes():
@@ -217,10 +230,7 @@ def _persistence(server):
 
 def _stats(server):
     st = server.stats
-    channels, patterns = set(), set()
-    for c in server.clients.values():
-        channels.update(c.subscriptions or ())
-        patterns.update(c.psubscriptions or ())
+    ps = server.pubsub
     return [
         "total_connections_received:%d" % st.total_connections_received,
         # Every executed command is counted once, in its spec's stats.
@@ -242,9 +252,9 @@ def _stats(server):
         "current_eviction_exceeded_time:0",
         "keyspace_hits:%d" % server.keyspace.hits,
         "keyspace_misses:%d" % server.keyspace.misses,
-        "pubsub_channels:%d" % len(channels),
-        "pubsub_patterns:%d" % len(patterns),
-        "pubsubshard_channels:0",
+        "pubsub_channels:%d" % len(ps.channels.table),
+        "pubsub_patterns:%d" % len(ps.patterns.table),
+        "pubsubshard_channels:%d" % len(ps.shards.table),
         "latest_fork_usec:0",
         "total_forks:0",
         "migrate_cached_sockets:0",

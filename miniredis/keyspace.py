@@ -86,13 +86,16 @@ class Database(object):
                 self._record(key, now)
         return v
 
-    def read(self, key, touch=True):
+    def read(self, key, touch=True, notify=True):
         """A read by a command: like get() (peek() without ``touch``), counted as a
-        keyspace hit or miss as Redis' lookupKeyRead counts it."""
+        keyspace hit or miss as Redis' lookupKeyRead counts it; a miss is a
+        "keymiss" event unless ``notify`` is False (Redis' LOOKUP_NONOTIFY)."""
         v = self.data.get(key)
         ks = self.keyspace
         if v is None or (self.expires and self._expired(key)):
             ks.misses += 1
+            if ks.notify_miss is not None and notify:
+                ks.notify_miss(key, self.index)
             return None
         ks.hits += 1
         if touch:
@@ -235,6 +238,8 @@ class Database(object):
                     self._expire(key)
                 elif not keepttl:
                     del exp[key]
+        # "new" (Redis' dbAdd) costs one test while nobody listens for it.
+        new = self.keyspace.notify_new is not None and key not in self.data
         self.data[key] = value
         if expire_at is not None:
             exp[key] = expire_at
@@ -249,6 +254,8 @@ class Database(object):
             ks.key_changed(self, key)
         if ks.blocked_keys:
             ks.signal(self.index, key)
+        if new:
+            ks.notify_new(key, self.index)
 
     def add(self, key, value):
         """Store value at a key known to be absent (no TTL to clear)."""
@@ -262,6 +269,8 @@ class Database(object):
             ks.key_changed(self, key)
         if ks.blocked_keys:
             ks.signal(self.index, key)
+        if ks.notify_new is not None:
+            ks.notify_new(key, self.index)
 
     def delete(self, key):
         """Remove key; True if a live key was removed."""
@@ -408,6 +417,10 @@ class Keyspace(object):
         # to serve once the running command is over (Redis' signalKeyAsReady).
         self.blocked_keys = {}
         self.ready = []
+        # fn(key, db_index) for the "new" and "keymiss" keyspace events; set by
+        # notifications.py only while notify-keyspace-events asks for them.
+        self.notify_new = None
+        self.notify_miss = None
 
     def tick(self):
         """Refresh the cached second used by access tracking (keeps one int object per second)."""

@@ -2,7 +2,9 @@
 
 Owns: listening sockets, the per-connection read path (recv -> reader ->
 dispatch each complete request -> one send per batch), output that the
-socket could not take at once, the client table, server statistics,
+socket could not take at once and its client-output-buffer-limit (a client
+whose unsent output grows past its class's limit is closed: a subscriber
+that stops reading never stalls anyone), the client table, server statistics,
 background greenlets (active expiry) and graceful stop.
 Must not touch: command semantics (the dispatcher runs them), encoding rules
 (the protocol module writes replies).
@@ -30,7 +32,10 @@ from .connection import Connection
 from .blocking import Blocking
 from .dispatcher import Dispatcher
 from .events import Events
+from .info import OBUF_PEAK_SECONDS
 from .keyspace import Keyspace
+from .notifications import Notifications
+from .pubsub import PubSub, subscribed
 from .watch import Watches
 from .protocol import BULK_HEADERS, CRLF, RequestReader, encode_into
 from .replies import BLOCKED, Simple
@@ -39,6 +44,18 @@ log = logging.getLogger("miniredis")
 
 RECV_SIZE = 64 * 1024
 _READ, _WRITE = 1, 2   # libev event masks
+
+
+class _Discard(list):
+    """The pending output of a client closed for its output buffer: takes and keeps nothing."""
+
+    __slots__ = ()
+
+    def append(self, data):
+        pass
+
+
+_DISCARD = _Discard()
 
 
 def _advance_reply_mode(conn):
@@ -65,6 +82,7 @@ class Stats(object):
         self.net_output_bytes = 0
         self.total_connections_received = 0
         self.rejected_connections = 0
+        self.obuf_disconnections = 0   # clients closed by client-output-buffer-limit
 
 
 class Server(object):
@@ -95,6 +113,9 @@ class Server(object):
         self.on_disconnect = [self.blocking.disconnected, self.watches.unwatch_all]
         self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
         self.config.on_set.append(self._config_changed)
+        self.pubsub = PubSub(self)
+        self.notifications = Notifications(self)
+        self.obuf_peak = (0, 0.0)   # (largest pending output seen, when): INFO's recent max
 
     def _config_changed(self, name, value):
         """Apply a CONFIG SET to live state (existing clients' limits, auth)."""
@@ -365,7 +386,11 @@ class Server(object):
             return
         self.stats.net_output_bytes += len(data)
         if conn.pending is not None:
+            if conn.kill_reason == "obuf":
+                return   # closing: its output is dropped
             conn.pending.append(data)
+            conn.obuf_bytes += len(data)
+            self._check_obuf(conn)
             return
         try:
             sent = conn.sock.send(data)
@@ -377,7 +402,44 @@ class Server(object):
             return
         if sent < len(data):
             conn.pending = [memoryview(data)[sent:]]
+            conn.obuf_bytes = len(data) - sent
             conn.writing.start(self._on_writable, conn)
+            self._check_obuf(conn)
+
+    def _check_obuf(self, conn):
+        """client-output-buffer-limit on the output the socket has not taken.
+
+        Over the class's hard limit, or over its soft limit for more than its
+        soft seconds: the client is closed soon (not from inside a delivery
+        loop), its pending output dropped, as Redis' freeClientAsync.
+        """
+        used = conn.obuf_bytes
+        if used > self.obuf_peak[0] or time.time() - self.obuf_peak[1] > OBUF_PEAK_SECONDS:
+            self.obuf_peak = (used, time.time())
+        limits = self.config.client_output_buffer_limit
+        hard, soft, seconds = limits["pubsub" if subscribed(conn) else "normal"]
+        if hard and used >= hard:
+            self._obuf_overflow(conn)
+        elif soft and used >= soft:
+            now = int(time.time())   # whole seconds, as Redis' server.unixtime
+            if conn.obuf_soft_since is None:
+                conn.obuf_soft_since = now
+            elif now - conn.obuf_soft_since > seconds:
+                self._obuf_overflow(conn)
+        else:
+            conn.obuf_soft_since = None
+
+    def _obuf_overflow(self, conn):
+        if conn.kill_reason == "obuf":
+            return
+        log.warning("Client %s scheduled to be closed ASAP for overcoming of output buffer limits.",
+                    conn.info_line())
+        self.stats.obuf_disconnections += 1
+        conn.closing = True
+        conn.kill_reason = "obuf"
+        conn.pending = _DISCARD
+        conn.writing.stop()
+        self.loop.run_callback(self.close_client, conn)
 
     def _on_writable(self, conn):
         pending = conn.pending
@@ -389,11 +451,14 @@ class Server(object):
             except OSError:
                 self.close_client(conn)
                 return
+            conn.obuf_bytes -= sent
             if sent < len(pending[0]):
                 pending[0] = memoryview(pending[0])[sent:]
                 return
             pending.pop(0)
         conn.pending = None
+        conn.obuf_bytes = 0
+        conn.obuf_soft_since = None
         conn.writing.stop()
         if conn.closing:
             self.close_client(conn)

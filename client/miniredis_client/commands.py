@@ -9,13 +9,16 @@ types' commands are in :mod:`.type_commands`, mixed into ``CoreCommands``.
 
 Arguments are sent as bulk strings (:func:`.encoding.arg`), except the VALUE
 of SET, SETNX, SETEX, PSETEX, GETSET, MSET and MSETNX, which under RESP3 is
-sent as a typed value (:func:`.encoding.value`) so that GET returns the same
-Python value.
+given as a typed value (:func:`.encoding.value`) so that GET returns the same
+Python value -- the connection sends it typed only to a server that accepts
+typed values (miniredis), and as text (int, float) or not at all (DataError)
+to any other.
 """
 
 from . import parsers as P
 from .encoding import arg, value, seconds, milliseconds, unix_seconds, unix_milliseconds
 from .exceptions import DataError
+from .scripting import PublishCommands, ScriptingCommands
 from .type_commands import TypeCommands
 
 
@@ -460,8 +463,9 @@ def value_arg(cmds, v):
 
 
 class CoreCommands(GenericCommands, ConnectionCommands, ServerCommands, KeyCommands,
-                   StringCommands, TypeCommands):
+                   StringCommands, TypeCommands, ScriptingCommands, PublishCommands):
     """Every command method; subclasses provide ``protocol`` and ``_command``.
 
-    The list, hash, set, sorted-set and SORT methods live in :mod:`.type_commands`.
+    The list, hash, set, sorted-set and SORT methods live in :mod:`.type_commands`;
+    scripting, functions and PUBLISH/PUBSUB in :mod:`.scripting`.
     """

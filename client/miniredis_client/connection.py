@@ -6,6 +6,13 @@ SELECT), writing requests, reading replies with the server's own codec
 connections to threads or greenlets.
 Must not touch: command arguments or reply meanings (the client does that).
 
+Typed values (a miniredis extension, see :mod:`.encoding`) reach the wire
+only through a connection that knows its server accepts them: the first
+request carrying one asks ``INFO server`` once (miniredis declares itself
+with a ``miniredis_version`` field); any other server gets integers and
+doubles as text and a local DataError for the rest, so a real Redis never
+sees a request it would answer with a protocol error.
+
 Concurrency uses threading primitives only, looked up at call time, so that
 gevent's monkey-patching turns them into greenlet-aware ones; this module
 never imports gevent.
@@ -19,6 +26,7 @@ RESET, QUIT, SELECT in a pipeline, ...) is re-established before its next use.
 """
 
 import os
+import select
 import socket
 import threading
 import time
@@ -26,10 +34,12 @@ import time
 
 from miniredis import protocol
 
+from .encoding import plain
 from .exceptions import (
-    AuthenticationError, ConnectionError, DataError, InvalidResponse, ResponseError, TimeoutError,
-    error_from_reply,
+    AuthenticationError, ConnectionError, DataError, InvalidResponse, TimeoutError,
+    error_from_text, is_error,
 )
+from .url import parse_url
 
 RECV_SIZE = 64 * 1024
 
@@ -37,11 +47,28 @@ RECV_SIZE = 64 * 1024
 # False, which RESP3 also uses for the boolean reply "#f": a sentinel of our
 # own keeps them apart.
 _NOT_READY = object()
+NOTHING = _NOT_READY   # what read_within() returns when nothing arrived in time
 
 
 def _reply_reader():
-    """The server codec's reply reader, with the _NOT_READY sentinel."""
-    return protocol.reply_reader(ResponseError, InvalidResponse, _NOT_READY)
+    """The server codec's reply reader: error replies (nested ones too) become
+    this client's exception instances, in place; _NOT_READY while incomplete."""
+    return protocol.reply_reader(error_from_text, InvalidResponse, _NOT_READY)
+
+
+def _has_typed(requests):
+    for argv in requests:
+        for a in argv:
+            if type(a) is not bytes:
+                return True
+    return False
+
+
+def _declares_typed(info):
+    """INFO server text of a server that accepts RESP3 typed values (miniredis)."""
+    if isinstance(info, bytes):
+        return b"\nminiredis_version:" in info
+    return isinstance(info, str) and "\nminiredis_version:" in info
 
 
 # Commands after which a connection no longer matches the pool's settings.
@@ -64,28 +91,48 @@ class Connection(object):
         self.reader = None
         self.settings = None   # the pool settings this connection was set up with
         self.dirty = False     # a session-changing command went through it
+        self.typed_ok = None   # the server accepts typed values (None: not asked yet)
 
     # --- lifecycle -------------------------------------------------------------
     def connect(self):
         pool = self.pool
         try:
-            sock = socket.create_connection((pool.host, pool.port), pool.socket_connect_timeout)
+            sock = self._open_socket()
         except socket.timeout:
-            raise TimeoutError("Timeout connecting to %s:%s" % (pool.host, pool.port))
+            raise TimeoutError("Timeout connecting to %s" % pool.address())
         except OSError as e:
-            raise ConnectionError("Error %s connecting to %s:%s. %s." % (
-                e.errno, pool.host, pool.port, e.strerror))
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            raise ConnectionError("Error %s connecting to %s. %s." % (
+                e.errno, pool.address(), e.strerror))
+        if pool.socket_keepalive:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            for option, value in pool.socket_keepalive_options.items():
+                sock.setsockopt(socket.IPPROTO_TCP, option, value)
         sock.settimeout(pool.socket_timeout)
         self.sock = sock
+        self.typed_ok = None
         self.reader = _reply_reader()
         if pool.decode_responses:
-            self.reader.set_encoding("utf-8")
+            self.reader.set_encoding(pool.encoding, pool.encoding_errors)
         try:
             self._handshake(pool.settings)
         except BaseException:
             self.disconnect()
             raise
+
+    def _open_socket(self):
+        pool = self.pool
+        if pool.unix_socket_path is None:
+            sock = socket.create_connection((pool.host, pool.port), pool.socket_connect_timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return sock
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(pool.socket_connect_timeout)
+            sock.connect(pool.unix_socket_path)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
 
     def _handshake(self, settings):
         db, name, username, password = settings
@@ -105,7 +152,7 @@ class Connection(object):
                 # through it. Marked dirty, it is set up again, with whatever
                 # credentials the pool has by then, before its next use.
                 unauthenticated = True
-            elif isinstance(reply, ResponseError):
+            elif is_error(reply):
                 raise reply
         self.settings = settings
         self.dirty = unauthenticated
@@ -158,11 +205,25 @@ class Connection(object):
     def call(self, requests):
         """Send requests (lists of arguments) in one write; return one reply each.
 
-        Error replies come back as exception instances, in place.
+        Error replies come back as exception instances, in place. Typed
+        values are sent only to a server that accepts them (else DataError,
+        raised before anything is sent).
         """
+        if _has_typed(requests) and not self.accepts_typed():
+            requests = [[plain(a) for a in argv] for argv in requests]
         data = b"".join([protocol.encode_request(argv) for argv in requests])
         self.send(data)
         return [self.read() for _ in requests]
+
+    def accepts_typed(self):
+        """Whether typed values may be sent: asked once per socket, only when needed."""
+        if self.typed_ok is None:
+            if self.pool.protocol != 3 or not self.pool.typed_values:
+                self.typed_ok = False
+            else:
+                info = self.call([[b"INFO", b"server"]])[0]
+                self.typed_ok = not is_error(info) and _declares_typed(info)
+        return self.typed_ok
 
     def send(self, data):
         try:
@@ -191,9 +252,40 @@ class Connection(object):
             # stream position is unknown, so the connection cannot be reused.
             self.disconnect()
             raise
-        if isinstance(reply, ResponseError):
-            return error_from_reply(reply)
         return reply
+
+    def read_within(self, timeout):
+        """The next reply if one arrives within ``timeout`` seconds (None: wait
+        for ever), else NOTHING. A partial reply stays buffered for next time."""
+        try:
+            return self._read_within(timeout)
+        except ConnectionError:
+            self.disconnect()
+            raise
+        except OSError as e:
+            self.disconnect()
+            raise ConnectionError("Error while reading from socket: %s" % (e.strerror or e))
+        except BaseException:
+            self.disconnect()
+            raise
+
+    def _read_within(self, timeout):
+        # select() rather than a socket timeout: another thread may be writing
+        # on this socket (PubSub.subscribe while a worker reads), and a
+        # timeout change would apply to its send too.
+        deadline = None if timeout is None else time.monotonic() + timeout
+        reader, sock = self.reader, self.sock
+        while True:
+            reply = reader.gets()
+            if reply is not _NOT_READY:
+                return reply
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([sock], [], [], left)[0]:
+                return _NOT_READY
+            data = sock.recv(RECV_SIZE)
+            if not data:
+                raise ConnectionError("Connection closed by server.")
+            reader.feed(data)
 
     def _read(self):
         reader = self.reader
@@ -212,27 +304,55 @@ class ConnectionPool(object):
 
     ``max_connections`` bounds how many exist; a caller finding them all in
     use waits up to ``pool_timeout`` seconds for one to be released.
+    ``unix_socket_path`` connects through a Unix socket instead of host:port.
+    ``typed_values`` False never sends typed values, even to miniredis.
+    ``health_check_interval`` and ``retry_on_timeout`` are accepted for
+    redis-py compatibility and have no effect (a kept connection is checked
+    before every use anyway).
     """
 
     def __init__(self, host="127.0.0.1", port=6379, db=0, password=None, username=None,
                  protocol=3, socket_timeout=None, socket_connect_timeout=None,
                  decode_responses=False, max_connections=None, client_name=None,
-                 pool_timeout=20.0):
+                 pool_timeout=20.0, unix_socket_path=None, socket_keepalive=False,
+                 socket_keepalive_options=None, encoding="utf-8", encoding_errors="strict",
+                 typed_values=True,
+                 health_check_interval=0, retry_on_timeout=False):
+        protocol = int(protocol)
         if protocol not in (2, 3):
             raise DataError("protocol must be 2 or 3")
         if max_connections is not None and max_connections < 1:
             raise DataError("max_connections must be at least 1")
         self.host = host
-        self.port = port
+        self.port = int(port)
+        self.unix_socket_path = unix_socket_path
         self.protocol = protocol
         self.socket_timeout = socket_timeout
         self.socket_connect_timeout = socket_connect_timeout
+        self.socket_keepalive = socket_keepalive
+        self.socket_keepalive_options = socket_keepalive_options or {}
         self.decode_responses = decode_responses
+        self.encoding = encoding
+        self.encoding_errors = encoding_errors
+        self.typed_values = typed_values
         self.max_connections = max_connections
         self.pool_timeout = pool_timeout
-        self.settings = (db, _opt_bytes(client_name), _opt_bytes(username), _opt_bytes(password))
+        self.settings = (int(db or 0), _opt_bytes(client_name), _opt_bytes(username),
+                         _opt_bytes(password))
         self._cond = threading.Condition(threading.Lock())
         self._reset()
+
+    @classmethod
+    def from_url(cls, url, **kwargs):
+        """A pool for ``redis://[[user]:password@]host[:port][/db][?option=value&...]``
+        or ``unix://[[user]:password@]/path.sock[?db=N&...]``; URL options win over kwargs."""
+        kwargs.update(parse_url(url))
+        return cls(**kwargs)
+
+    def address(self):
+        if self.unix_socket_path is not None:
+            return self.unix_socket_path
+        return "%s:%s" % (self.host, self.port)
 
     def _reset(self):
         self.pid = os.getpid()
@@ -321,7 +441,7 @@ class ConnectionPool(object):
                     raise
                 conn.prepare()
                 replies = conn.call(requests)
-            if new_settings is not None and not isinstance(replies[-1], ResponseError):
+            if new_settings is not None and not is_error(replies[-1]):
                 self.update_settings(**new_settings)
                 conn.settings = self.settings
                 session = False

@@ -1,7 +1,9 @@
 """Python values -> request arguments.
 
 Owns: how a Python argument becomes a bulk string, how a VALUE becomes a
-RESP3 typed value (project extension), and the datetime/timedelta rules.
+RESP3 typed value (project extension), how a typed value falls back to text
+for a server that does not accept them (:func:`plain`, applied by the
+connection), and the datetime/timedelta rules.
 Must not touch: sockets, replies. The wire format itself is written by
 :func:`miniredis.protocol.encode_request`; this module only chooses what to
 hand it: ``bytes`` for a bulk string, or a reply object (``int``, ``list``,
@@ -52,9 +54,30 @@ def value(v, protocol):
         return typed(v)
     t = type(v)
     if t is bool or v is None or isinstance(v, (dict, list, tuple)):
-        raise DataError("Cannot send a %s value with protocol=2: typed values need protocol=3"
-                        % type(v).__name__)
+        raise DataError("Invalid input of type: %r. Convert to a bytes, string, int or float "
+                        "first (typed values need miniredis and protocol=3)" % type(v).__name__)
     return arg(v)
+
+
+def plain(a):
+    """A typed argument as a server without typed values takes it: integers and
+    doubles as their text (what redis-py sends); anything else is refused."""
+    t = type(a)
+    if t is bytes:
+        return a
+    if t is int:
+        return b"%d" % a
+    if t is Double:
+        return repr(float(a.value)).encode()
+    raise DataError("Invalid input of type: %r. Convert to a bytes, string, int or float first "
+                    "(typed values need miniredis and protocol=3)" % _python_type(a))
+
+
+def _python_type(a):
+    """The Python type name a typed argument was made from (for DataError messages)."""
+    if a is NULL:
+        return "NoneType"
+    return {Bool: "bool", Map: "dict", list: "list"}.get(type(a), type(a).__name__)
 
 
 def typed(v):

@@ -22,7 +22,7 @@ _TYPES = {b"normal": "normal", b"master": "master", b"replica": "replica",
 
 def client_type(conn):
     """Redis' getClientType: we have no replication links, so normal or pubsub."""
-    return "pubsub" if conn.subscriptions or conn.psubscriptions else "normal"
+    return "pubsub" if conn.subscriptions or conn.psubscriptions or conn.ssubscriptions else "normal"
 
 
 def _parse_type(name):

@@ -15,7 +15,7 @@ RESET_REPLY = Simple("RESET")
 def ping(ctx, argv):
     if len(argv) > 2:
         raise CommandError(errors.wrong_arity("ping"))
-    if ctx.subscriptions or ctx.psubscriptions:
+    if ctx.subscriptions or ctx.psubscriptions or ctx.ssubscriptions:
         if ctx.proto == 2:
             return [b"pong", argv[1] if len(argv) == 2 else b""]
     if len(argv) == 2:

@@ -158,7 +158,9 @@ def _rename(ctx, argv, nx):
         return 0
     raw = db.is_raw(src)
     db.pop(src)
-    db.set(dst, value)
+    # Redis deletes an existing destination and adds the key anew ("new" event).
+    db.delete(dst)
+    db.add(dst, value)
     _carry(db, dst, when, raw)
     ctx.notify(GENERIC, "rename_from", src)
     ctx.notify(GENERIC, "rename_to", dst)
@@ -218,7 +220,8 @@ def copy_(ctx, argv):
         return 0
     if dst.get(newkey) is not None and not replace:
         return 0
-    dst.set(newkey, copy_value(value))
+    dst.delete(newkey)   # as Redis: delete, then add anew ("new" event)
+    dst.add(newkey, copy_value(value))
     _carry(dst, newkey, src.expire_at(key), src.is_raw(key))
     _notify_in(ctx, dst, "copy_to", newkey)
     return 1
@@ -408,7 +411,7 @@ def object_freq(ctx, argv):
     makes on each access are not reflected (a documented approximation).
     """
     db = ctx.db
-    if ctx.db.read(argv[2], touch=False) is None:
+    if ctx.db.read(argv[2], touch=False, notify=False) is None:
         return NULL
     if not _uses_lfu(ctx.server.config):
         raise CommandError(errors.OBJECT_FREQ_NO_LFU)
@@ -427,7 +430,7 @@ def object_encoding(ctx, argv):
     (project extension) answer their type name: "array", "map", "set",
     "boolean", "null" or "bignum".
     """
-    v = ctx.db.read(argv[2], touch=False)
+    v = ctx.db.read(argv[2], touch=False, notify=False)
     if v is None:
         return NULL
     t = type(v)
@@ -448,7 +451,7 @@ def object_help(ctx, argv):
 @subcommand("object", "refcount")
 def object_refcount(ctx, argv):
     """1, or INT_MAX for the integers 0..9999 that Redis shares between keys."""
-    v = ctx.db.read(argv[2], touch=False)
+    v = ctx.db.read(argv[2], touch=False, notify=False)
     if v is None:
         return NULL
     n = v if type(v) is int else (string2ll(v) if type(v) is bytes else None)
@@ -469,7 +472,7 @@ def object_idletime(ctx, argv):
     tracker in :mod:`miniredis.keyspace`); for older keys a lower bound.
     """
     db = ctx.db
-    if ctx.db.read(argv[2], touch=False) is None:
+    if ctx.db.read(argv[2], touch=False, notify=False) is None:
         return NULL
     if _uses_lfu(ctx.server.config):
         raise CommandError(errors.OBJECT_IDLETIME_LFU)

@@ -11,7 +11,8 @@ commands inside answer their timeout reply at once.
 from .. import errors
 from ..errors import CommandError
 from ..registry import command
-from ..replies import NULL_ARRAY, OK
+from ..protocol import encode
+from ..replies import NULL_ARRAY, OK, Raw
 from .connection import RESET_HOOKS
 
 
@@ -49,9 +50,23 @@ def exec_(ctx, argv):
     deny = ctx.deny_blocking
     ctx.deny_blocking = True
     try:
-        return [execute(ctx, spec, args) for spec, args in queued]
+        return [_run_queued(ctx, execute, spec, args) for spec, args in queued]
     finally:
         ctx.deny_blocking = deny
+
+
+def _run_queued(ctx, execute, spec, args):
+    out = ctx.out
+    mark = len(out)
+    reply = execute(ctx, spec, args)
+    if ctx.out is out and len(out) > mark:
+        # Pushes the command sent its own client (RESP3 messages, notifications)
+        # stand inside the EXEC reply, just before the command's own reply,
+        # where they are on Redis' wire.
+        pushed = b"".join(out[mark:])
+        del out[mark:]
+        reply = Raw(pushed + encode(reply, ctx.proto))
+    return reply
 
 
 @command("discard")

@@ -68,6 +68,7 @@ def test_commands_refused_in_multi(tx):
 
 def test_exec_refused_ends_the_transaction(tx):
     tx([(0, "MULTI"), (0, "SET", "a", "1"), (0, "EXEC", "x"), (0, "EXEC"), (0, "GET", "a")])
+    tx([(0, "EXEC", "x"), (0, "DISCARD", "x")])
 
 
 def test_nested_multi_and_watch_inside(tx):
