@@ -175,6 +175,7 @@ def _memory(server):
         "used_memory_peak_perc:%.2f%%" % (100.0 * used / peak if peak else 100.0),
         "total_system_memory:%d" % total,
         "total_system_memory_human:%s" % human_bytes(total),
+    ] + _scripting_memory(server) + [
         "maxmemory:%d" % cfg.maxmemory,
         "maxmemory_human:%s" % human_bytes(cfg.maxmemory),
         "maxmemory_policy:%s" % cfg.maxmemory_policy,
@@ -191,6 +192,23 @@ def _memory(server):
         "lazyfree_pending_objects:0",
         "lazyfreed_objects:0",
     ]
+
+
+# Redis follows these scripting fields with a *_human companion.
+_HUMAN_AFTER = ("used_memory_vm_eval", "used_memory_vm_total", "used_memory_scripts")
+
+
+def _scripting_memory(server):
+    from .scripting.host import scripting   # the Lua states are made on first use
+    out = []
+    fields = scripting(server).memory_info()
+    values = dict(fields)
+    for name, value in fields:
+        out.append("%s:%d" % (name, value))
+        if name in _HUMAN_AFTER:
+            human = "used_memory_lua" if name == "used_memory_vm_eval" else name
+            out.append("%s_human:%s" % (human, human_bytes(values[human])))
+    return out
 
 
 def _persistence(server):

@@ -8,6 +8,7 @@ Map of the package:
                    ``redis`` table, errors and their Redis 7.0 texts, math.random's generator.
 * ``sandbox.py``   the Lua side (as Lua source): read-only globals and libraries, the
                    error handler, the count hook, the environment of function libraries while they load.
+* ``bytecode.py``  compiled scripts without tail calls (keeps Redis' error positions).
 * ``convert.py``   Redis replies <-> Lua values, RESP2 and RESP3.
 * ``functions.py`` function libraries, redis.register_function, the FUNCTION DUMP payload.
 * ``busy.py``      other clients while a script runs past busy-reply-threshold.

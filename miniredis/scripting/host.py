@@ -80,12 +80,14 @@ class Scripting(object):
         scripts_eval = sum(len(s.body) for s in self.scripts.values())
         functions_mem = sum(len(x.code) for x in libs.libraries.values()) if libs is not None else 0
         n_functions = len(libs.functions) if libs is not None else 0
+        n_libraries = len(libs.libraries) if libs is not None else 0
         return [
             ("used_memory_lua", vm_eval),
             ("used_memory_vm_eval", vm_eval),
             ("used_memory_scripts_eval", scripts_eval),
             ("number_of_cached_scripts", len(self.scripts)),
             ("number_of_functions", n_functions),
+            ("number_of_libraries", n_libraries),
             ("used_memory_vm_functions", vm_functions),
             ("used_memory_vm_total", vm_eval + vm_functions),
             ("used_memory_functions", functions_mem),
@@ -110,15 +112,12 @@ class Scripting(object):
         """Run a script or function to its reply (errors raise CommandError)."""
         ctx.propagate_as()   # the nested commands propagate, not the script
         lua_keys, lua_args = engine.table(keys), engine.table(args)
-        if run.is_eval:
-            engine.api.set_array(b"KEYS", lua_keys)
-            engine.api.set_array(b"ARGV", lua_args)
         prev_db, prev_deny = ctx.db, ctx.deny_blocking
         ctx.deny_blocking = True
         self.current = run
         try:
             if run.is_eval:
-                ok, res = engine.run(fn)
+                ok, res = engine.run_eval(fn, lua_keys, lua_args)
             else:
                 ok, res = engine.run(fn, lua_keys, lua_args)
             reply = engine.reply(ok, res, run)

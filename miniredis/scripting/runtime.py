@@ -128,10 +128,8 @@ class Engine(object):
         return r, None
 
     def table(self, items):
-        t = self.lua.table()
-        for i, x in enumerate(items, 1):
-            t[i] = x
-        return t
+        # table_from fills the array part in C: cheaper than one __setitem__ per item.
+        return self.lua.table_from(items if type(items) is list else list(items))
 
     # --- callbacks from the sandbox: they are redis.call, redis.log ... themselves --------
     # A callback that fails raises ScriptRaise holding plain Python data: the Lua
@@ -271,6 +269,10 @@ class Engine(object):
     def run(self, fn, *args):
         """(ok, result) of fn(*args) under the error handler and the busy hook."""
         return self.api.run(fn, True, *args)
+
+    def run_eval(self, fn, keys, argv):
+        """(ok, result) of an EVAL script with its KEYS and ARGV tables."""
+        return self.api.run_eval(fn, keys, argv)
 
     def reply(self, ok, res, run):
         """The reply for a script's outcome (a CommandError-worthy Error for failures)."""

@@ -449,6 +449,19 @@ function api.run(fn, use_hook, ...)
   return ok, res
 end
 
+-- EVAL: KEYS and ARGV set and the script run in one call from Python (each crossing
+-- between Python and Lua costs about as much as a small command).
+function api.run_eval(fn, keys, argv)
+  rawset(G, "KEYS", keys)
+  rawset(G, "ARGV", argv)
+  killed_error = nil
+  sethook(hook, "", HOOK_EVERY)
+  local ok, res = raw_xpcall(fn, err_handler)
+  sethook()
+  killed_error = nil
+  return ok, res
+end
+
 -- Load a library body (functions): the load-time environment while it runs.
 function api.load_library(fn)
   loading = true
@@ -459,10 +472,6 @@ function api.load_library(fn)
   loading = false
   killed_error = nil
   return ok, res
-end
-
-function api.set_array(name, t)
-  rawset(G, name, t)
 end
 
 function api.memory()
