@@ -159,12 +159,13 @@ class Dispatcher(object):
                         events.add(conn.db.index, a)
                 elif keyspace.dirty != dirty:
                     events.add(conn.db.index, argv)
-                # The outermost call is over: its effects leave as one unit...
+                # The outermost call is over: its effects leave as one unit.
                 if not nesting[0] and events.ops:
                     events.flush()
-            # ... then the clients blocked on keys it made ready are served.
-            if keyspace.ready and not nesting[0]:
-                blocking.serve_ready()
+            # The clients blocked on keys it made ready are served by the caller
+            # (Server._run), once this reply is queued: Redis answers the command
+            # first, then handleClientsBlockedOnKeys runs (pushes the wake-up
+            # causes, e.g. keyspace notifications, come after the reply).
             return reply
 
         def execute(conn, spec, argv):

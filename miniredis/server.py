@@ -299,6 +299,7 @@ class Server(object):
         """Run requests in order and send their replies; stop at one that blocks."""
         out = conn.out
         dispatch = self.dispatcher.dispatch
+        keyspace = self.keyspace
         i = 0
         for argv in reqs:
             i += 1
@@ -325,6 +326,9 @@ class Server(object):
                 out.append(b":%d\r\n" % reply)
             elif reply is not None:
                 encode_into(reply, conn.proto, out)
+            if keyspace.ready:
+                # Clients blocked on keys this command made ready: after its reply.
+                self.blocking.serve_ready()
             if conn.closing:
                 if conn.kill_reason == "security":
                     # Like Redis, an HTTP-looking request drops the client

@@ -422,3 +422,26 @@ def test_empty_channel_and_pattern_quirks(duo):
     duo.cmd("pub", "PUBLISH", "b", "m")
     duo.read("s")
     duo.cmd("s", "PING")
+
+
+def test_notifications_of_a_wake_up_come_after_the_reply(pair):
+    """RESP3: a client subscribed to keyspace events whose LPUSH serves a blocked BLPOP
+    gets its LPUSH reply first, then the events of the served pop."""
+    from support import wait_blocked
+    duo = Duo(pair, 3)
+    try:
+        duo.client("admin", 2)
+        duo.cmd("admin", "CONFIG", "SET", "notify-keyspace-events", "KEA")
+        duo.client("s")
+        duo.cmd("s", "PSUBSCRIBE", "__keyevent@0__:[ld]*[pl]")   # lpop, del: not lpush
+        duo.client("w", 2)
+        duo.send("w", "BLPOP", "wk", "0")
+        for s in pair:
+            admin = RawClient(s.port)
+            wait_blocked(admin, 1)
+            admin.close()
+        duo.raw("s", "LPUSH", "wk", "x")
+        duo.read("w")
+    finally:
+        duo.cmd("admin", "CONFIG", "SET", "notify-keyspace-events", "")
+        duo.close()
