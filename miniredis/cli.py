@@ -14,6 +14,7 @@ import signal
 import sys
 
 from . import __version__, REDIS_VERSION
+from .persistence import lifecycle  # no gevent at import: safe before the fork
 from .config import Config, ConfigError, ConfigFileError, ConfigOpenError, read_config_source
 from .daemon import (
     PidFile, Readiness, StartupError, check_logfile, daemonize, default_pidfile,
@@ -149,6 +150,8 @@ def main(argv=None):
         # and data files all live there; doing it before the fork keeps that.
         if config.dir:
             os.chdir(config.dir)
+        # Snapshots and CONFIG GET dir use the absolute directory, as Redis' getcwd().
+        config.dir = os.getcwd()
         if config.logfile:
             try:
                 check_logfile(config.logfile)
@@ -193,13 +196,42 @@ def serve(config, readiness):
     _install_signals(server, log)
     config.on_set.append(_apply_loglevel)
     log.info("Running mode=standalone, port=%d.", config.port)
-    log.info("Ready to accept connections")
-    readiness.ready()
+    log.info("Server initialized")
+    if not _load_data(server, log, readiness):
+        if pidfile:
+            pidfile.remove(log)
+        return 1
+    if not server.stopped.is_set():
+        log.info("Ready to accept connections")
+        readiness.ready()
     server.stopped.wait()
+    lifecycle.finish(server)
     if pidfile:
         pidfile.remove(log)
     log.warning("miniredis is now ready to exit, bye bye...")
     return 0
+
+
+def _load_data(server, log, readiness):
+    """Load the dataset (clients get -LOADING meanwhile); False when start-up must stop.
+
+    A corrupt file is reported (file and offset) and left as it is; a
+    shutdown requested while loading is a normal exit.
+    """
+    try:
+        lifecycle.load_data(server)
+        lifecycle.start_aof(server)
+    except lifecycle.LoadAborted:
+        readiness.failed("miniredis-server: shut down while loading the dataset")
+        return True
+    except lifecycle.LoadError as e:
+        log.warning("%s", e)
+        if not readiness.parent_waiting:
+            sys.stderr.write("%s\n" % e)
+        readiness.failed(str(e))
+        server.stop()
+        return False
+    return True
 
 
 def _start_server(config):
@@ -221,7 +253,10 @@ def _install_signals(server, log):
 
     def on_signal(name):
         log.warning("Received %s scheduling shutdown...", name)
-        server.request_shutdown()
+        # As Redis: save when save points exist; if that fails, keep running.
+        if not lifecycle.shutdown(server):
+            log.warning("%s received but errors trying to shut down the server, "
+                        "check the logs for more information", name)
 
     gevent.signal_handler(signal.SIGTERM, on_signal, "SIGTERM")
     gevent.signal_handler(signal.SIGINT, on_signal, "SIGINT")

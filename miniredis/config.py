@@ -69,6 +69,15 @@ def _check_dir(path):
         raise ConfigError(os.strerror(errno.EACCES))
 
 
+def _check_aof_name(name, v):
+    # Redis' isValidAOFfilename / isValidAOFdirname.
+    what = "filename" if name == "appendfilename" else "dirname"
+    if not v:
+        raise ConfigError("%s can't be empty" % name)
+    if "/" in v or "\\" in v:
+        raise ConfigError("%s can't be a path, just a %s" % (name, what))
+
+
 def parse_memory(text):
     """'1gb' -> 1073741824, as Redis 7.0's memtoull: an unsigned 64-bit result.
 
@@ -158,6 +167,10 @@ class Param(object):
             v = text.split()
         else:
             v = text
+            if self.name == "dbfilename" and ("/" in v or "\\" in v):
+                raise ConfigError("dbfilename can't be a path, just a filename")
+            if self.name in ("appendfilename", "appenddirname"):
+                _check_aof_name(self.name, v)
         if k in ("int", "memory"):
             if (self.lo is not None and v < self.lo) or (self.hi is not None and v > self.hi):
                 raise ConfigError("argument must be between %s and %s inclusive" % (self.lo, self.hi))
@@ -175,6 +188,8 @@ class Param(object):
             return " ".join("%s %d %d %d" % ((name,) + tuple(v[name])) for name in OBUF_CLASSES)
         if v is None:
             return ""
+        if self.name == "dir":
+            return v or os.getcwd()   # Redis answers its working directory
         return str(v)
 
 
@@ -188,6 +203,8 @@ PARAMS = [
     Param("logfile", "string", "", mutable=False),
     Param("loglevel", "enum", "notice", choices=("debug", "verbose", "notice", "warning")),
     Param("dir", "string", "", protected=True),
+    # Whether CONFIG SET may change dir and dbfilename: "local" allows loopback clients.
+    Param("enable-protected-configs", "enum", "no", mutable=False, choices=("no", "yes", "local")),
     Param("maxclients", "int", 10000, lo=1, hi=2 ** 32 - 1),
     Param("timeout", "int", 0, lo=0, hi=2 ** 31 - 1),
     Param("tcp-keepalive", "int", 300, lo=0, hi=2 ** 31 - 1),
@@ -468,13 +485,16 @@ class Config(object):
         return [(name, p.format(getattr(self, p.attr))) for name, p in BY_NAME.items()
                 if glob.match(pat, name.encode(), nocase=True)]
 
-    def set_many(self, pairs):
+    def set_many(self, pairs, local=False):
         """CONFIG SET name value [name value ...]: all or nothing.
 
         Raises ConfigUnknown(name) or ConfigSetFailed(name, reason). Names are
         checked first (the first problem wins, as in Redis), then every value
-        is parsed, and only then is anything assigned.
+        is parsed, and only then is anything assigned. ``local``: the client is
+        on the loopback interface (enable-protected-configs local).
         """
+        allow_protected = self.enable_protected_configs == "yes" or (
+            self.enable_protected_configs == "local" and local)
         chosen = []
         seen = set()
         for name, _ in pairs:
@@ -484,7 +504,7 @@ class Config(object):
                 raise ConfigUnknown(name)
             if not p.mutable:
                 raise ConfigSetFailed(name, "can't set immutable config")
-            if p.protected:
+            if p.protected and not allow_protected:
                 raise ConfigSetFailed(name, "can't set protected config")
             # An alias and its parameter count as two names, as in Redis 7.0.
             if key in seen:
@@ -495,6 +515,8 @@ class Config(object):
         for (key, p), (_, text) in zip(chosen, pairs):
             try:
                 values.append(p.parse(text))
+                if p.name == "dir":
+                    _check_dir(text)
             except ConfigError as e:
                 raise ConfigSetFailed(key, str(e))
         for (key, p), v in zip(chosen, values):
@@ -502,6 +524,10 @@ class Config(object):
                 v = max(1, min(500, v))  # Redis clamps hz to [1, 500] when applying
             elif p.kind == "obuf-limit":
                 v = _merge_obuf(getattr(self, p.attr), v)
+            elif p.name == "dir":
+                # As Redis: the server changes its working directory (checked above).
+                os.chdir(v)
+                v = os.getcwd()
             setattr(self, p.attr, v)
         for (key, p), v in zip(chosen, values):
             for hook in self.on_set:

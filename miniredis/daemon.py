@@ -223,6 +223,9 @@ def _atomic_write(path, data):
 
 _MARKS = {logging.DEBUG: ".", VERBOSE: "-", logging.INFO: "*"}
 
+# The role letter of log lines: M (the server), C (a forked child: BGSAVE, AOF rewrite).
+LOG_ROLE = "M"
+
 
 class RedisFormatter(logging.Formatter):
     """``pid:M 23 Nov 2026 14:36:17.932 * message``, as Redis' serverLogRaw."""
@@ -231,8 +234,8 @@ class RedisFormatter(logging.Formatter):
         t = record.created
         stamp = time.strftime("%d %b %Y %H:%M:%S", time.localtime(t))
         mark = _MARKS.get(record.levelno, "#")
-        line = "%d:M %s.%03d %s %s" % (record.process or os.getpid(), stamp,
-                                       int(t * 1000) % 1000, mark, record.getMessage())
+        line = "%d:%s %s.%03d %s %s" % (os.getpid(), LOG_ROLE, stamp,
+                                        int(t * 1000) % 1000, mark, record.getMessage())
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line

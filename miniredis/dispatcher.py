@@ -3,12 +3,12 @@
 lookup -> arity -> authentication -> typed-value positions -> context rules
 (hooks: pub/sub context, ...) -> MULTI queueing -> execute -> record the
 call's effect for propagation. Once the outermost call is over, its effects
-go to the propagation listeners (events.py), then the clients blocked on
-keys it made ready are served (blocking.py).
+go to the propagation listeners (events.py); the caller queues the reply and
+then serves the clients blocked on keys it made ready (blocking.py).
 
 Owns: that order, nesting (EXEC and scripts run commands through
-:meth:`execute`: their effects are flushed, and blocked clients woken, only
-after the outermost call), error accounting (commandstats, errorstats) and
+:meth:`execute`: their effects are flushed only after the outermost call),
+error accounting (commandstats, errorstats) and
 turning exceptions into error replies. Must not touch: sockets and encoding
 (the connection loop encodes what ``dispatch`` returns), command semantics.
 
@@ -157,7 +157,9 @@ class Dispatcher(object):
                     conn.prop = None
                     for a in p:
                         events.add(conn.db.index, a)
-                elif keyspace.dirty != dirty:
+                elif keyspace.dirty > dirty:
+                    # Only a positive change, as Redis' call(): SAVE and a saving
+                    # SHUTDOWN reset the counter and must not be propagated.
                     events.add(conn.db.index, argv)
                 # The outermost call is over: its effects leave as one unit.
                 if not nesting[0] and events.ops:

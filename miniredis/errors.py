@@ -142,6 +142,7 @@ CLIENT_ID_POSITIVE = "ERR client-id should be greater than 0"
 NO_SUCH_USER_FMT = "ERR No such user '%s'"
 INVALID_COMMAND_SPECIFIED = "ERR Invalid command specified"
 INVALID_COMMAND_ARGS = "ERR Invalid number of arguments specified for command"
+INVALID_KEY_ARGS = "ERR Invalid arguments specified for command"
 NO_KEY_ARGUMENTS = "ERR The command has no key arguments"
 NO_SHUTDOWN_IN_PROGRESS = "ERR No shutdown in progress."
 DEBUG_NOT_ALLOWED = (
@@ -322,3 +323,37 @@ REGISTER_ERROR = "ERR Error registering functions: %s"
 FUNCTION_COMPILE_ERROR = "ERR Error compiling function: %s"
 LIBRARY_NAME_REPEATED = "ERR Invalid metadata value, name argument was given multiple times"
 FUNCTION_LOAD_OPTION = "ERR Unknown option given: %s"
+
+# --- persistence: snapshots and the life cycle (persistence/snapshot.py, lifecycle.py,
+# commands/persistence.py) ----------------------------------------------------------
+MISCONF_RDB = ("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
+               "persist to disk. Commands that may modify the data set are disabled, because this "
+               "instance is configured to report errors during writes if RDB snapshotting fails "
+               "(stop-writes-on-bgsave-error option). Please check the Redis logs for details "
+               "about the RDB error.")
+BGSAVE_IN_PROGRESS = "ERR Background save already in progress"
+BGSAVE_OTHER_CHILD = ("ERR Another child process is active (AOF?): can't BGSAVE right now. "
+                      "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+SAVE_FAILED = "ERR"
+LOADING = "LOADING Redis is loading the dataset in memory"
+AOF_REWRITE_FAILED = ("ERR Can't execute an AOF background rewriting. Please check the server "
+                      "logs for more information.")
+
+# --- persistence: the append-only log (persistence/aof.py) ---------------------------
+AOF_REWRITE_IN_PROGRESS = "ERR Background append only file rewriting already in progress"
+AOF_REWRITE_SCHEDULED = "Background append only file rewriting scheduled"   # a status reply
+AOF_MISCONF_FMT = "MISCONF Errors writing to the AOF file: %s"
+
+# --- persistence formats: DUMP / RESTORE / MIGRATE (commands/dump.py, persistence/rdb.py)
+DUMP_PAYLOAD = "ERR DUMP payload version or checksum are wrong"
+BAD_DATA_FORMAT = "ERR Bad data format"
+BUSYKEY = "BUSYKEY Target key name already exists."
+RESTORE_BAD_TTL = "ERR Invalid TTL value, must be >= 0"
+RESTORE_BAD_IDLETIME = "ERR Invalid IDLETIME value, must be >= 0"
+RESTORE_BAD_FREQ = "ERR Invalid FREQ value, must be >= 0 and <= 255"
+MIGRATE_KEYS_NONEMPTY = ("ERR When using MIGRATE KEYS option, the key argument must be set to "
+                         "the empty string")
+MIGRATE_TARGET_ERROR_FMT = "ERR Target instance replied with error: %s"
+MIGRATE_CONNECT = "IOERR error or timeout connecting to the client"
+MIGRATE_IO_FMT = "IOERR error or timeout %s to target instance"
+

@@ -69,6 +69,14 @@ class Events(object):
         for fn in self.propagate_listeners:
             fn(ops)
 
+    def flush_each(self):
+        """Hand the recorded ops to the listeners one by one: effects of no command
+        (active expiry's DELs), which Redis propagates each on its own."""
+        ops, self.ops = self.ops, []
+        for op in ops:
+            for fn in self.propagate_listeners:
+                fn([op])
+
     def _expired(self, db, key):
         self.notify(EXPIRED, "expired", key, db.index)
         self.add(db.index, [b"DEL", key])

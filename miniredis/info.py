@@ -8,7 +8,7 @@ remembered memory peak.
 Fields are those of Redis 7.0.15. A field whose value we cannot know
 (allocator internals, fork statistics, latency histograms) is left out rather
 than reported with an invented number; fields describing machinery we do not
-have (replication backlog, AOF rewrites, forks) report Redis' idle values,
+have (replication backlog, copy-on-write sizes) report Redis' idle values,
 which are true here.
 """
 
@@ -211,39 +211,37 @@ def _scripting_memory(server):
     return out
 
 
+# INFO persistence's aof_* fields always shown, in Redis' order; the append-only
+# log's other fields (aof_current_size, ... shown while it is on) follow the module ones.
+_AOF_DEFAULTS = [
+    ("aof_enabled", 0), ("aof_rewrite_in_progress", 0), ("aof_rewrite_scheduled", 0),
+    ("aof_last_rewrite_time_sec", -1), ("aof_current_rewrite_time_sec", -1),
+    ("aof_last_bgrewrite_status", "ok"), ("aof_rewrites", 0),
+    ("aof_rewrites_consecutive_failures", 0), ("aof_last_write_status", "ok"),
+    ("aof_last_cow_size", 0),
+]
+
+
 def _persistence(server):
-    last_save = int(getattr(server, "last_save_time", server.start_time))
-    return [
-        "loading:0",
-        "async_loading:0",
-        # No fork ever happens here: copy-on-write and child progress stay idle.
-        "current_cow_peak:0",
-        "current_cow_size:0",
-        "current_cow_size_age:0",
-        "current_fork_perc:0.00",
-        "current_save_keys_processed:0",
-        "current_save_keys_total:0",
-        "rdb_changes_since_last_save:%d" % server.keyspace.dirty,
-        "rdb_bgsave_in_progress:0",
-        "rdb_last_save_time:%d" % last_save,
-        "rdb_last_bgsave_status:%s" % getattr(server, "last_save_status", "ok"),
-        "rdb_last_bgsave_time_sec:-1",
-        "rdb_current_bgsave_time_sec:-1",
-        "rdb_saves:%d" % getattr(server, "rdb_saves", 0),
-        "rdb_last_cow_size:0",
-        "aof_enabled:%d" % (1 if server.config.appendonly else 0),
-        "aof_rewrite_in_progress:0",
-        "aof_rewrite_scheduled:0",
-        "aof_last_rewrite_time_sec:-1",
-        "aof_current_rewrite_time_sec:-1",
-        "aof_last_bgrewrite_status:ok",
-        "aof_rewrites:0",
-        "aof_rewrites_consecutive_failures:0",
-        "aof_last_write_status:ok",
-        "aof_last_cow_size:0",
-        "module_fork_in_progress:0",
-        "module_fork_last_cow_size:0",
-    ]
+    """Values from persistence/snapshot.py (rdb_*), aof.py (aof_*) and the load under way."""
+    loading = server.loading
+    fields = [("loading", 1 if loading is not None else 0), ("async_loading", 0)]
+    fields += server.snapshots.info_fields()
+    aof = dict(_AOF_DEFAULTS)
+    aof["aof_enabled"] = 1 if server.config.appendonly else 0
+    extra = []
+    if getattr(server, "aof", None) is not None:
+        for name, value in server.aof.info_fields():
+            if name in aof:
+                aof[name] = value
+            else:
+                extra.append((name, value))
+    fields += [(name, aof[name]) for name, _ in _AOF_DEFAULTS]
+    fields += [("module_fork_in_progress", 0), ("module_fork_last_cow_size", 0)]
+    fields += extra
+    if loading is not None:
+        fields += loading.info_fields()
+    return ["%s:%s" % (name, value) for name, value in fields]
 
 
 def _stats(server):
@@ -273,8 +271,8 @@ def _stats(server):
         "pubsub_channels:%d" % len(ps.channels.table),
         "pubsub_patterns:%d" % len(ps.patterns.table),
         "pubsubshard_channels:%d" % len(ps.shards.table),
-        "latest_fork_usec:0",
-        "total_forks:0",
+        "latest_fork_usec:%d" % server.snapshots.latest_fork_usec,
+        "total_forks:%d" % server.snapshots.total_forks,
         "migrate_cached_sockets:0",
         "slave_expires_tracked_keys:0",
         "active_defrag_hits:0",

@@ -209,8 +209,10 @@ class CommandSpec(object):
                     numkeys = int(argv[idx])
                 except (TypeError, ValueError):
                     raise ValueError("bad keynum")
-                if numkeys < 0:
-                    raise ValueError("negative keynum")
+                if numkeys < 1:
+                    # Redis' spec is then invalid (last < first); the getkeys procs
+                    # behind it find no key either.
+                    raise ValueError("no keynum")
                 first += ks.firstkey
                 last = first + (numkeys - 1) * step
             else:

@@ -35,12 +35,23 @@ from .events import Events
 from .info import OBUF_PEAK_SECONDS
 from .keyspace import Keyspace
 from .notifications import Notifications
+from .persistence.snapshot import Snapshots
 from .pubsub import PubSub, subscribed
 from .watch import Watches
 from .protocol import BULK_HEADERS, CRLF, RequestReader, encode_into
 from .replies import BLOCKED, Simple
 
 log = logging.getLogger("miniredis")
+
+
+def _append_only(server):
+    """The append-only log object (persistence/aof.py), or None while that module is absent."""
+    try:
+        from .persistence.aof import AppendOnly
+    except ImportError:
+        return None
+    return AppendOnly(server)
+
 
 RECV_SIZE = 64 * 1024
 _READ, _WRITE = 1, 2   # libev event masks
@@ -116,6 +127,16 @@ class Server(object):
         self.pubsub = PubSub(self)
         self.notifications = Notifications(self)
         self.obuf_peak = (0, 0.0)   # (largest pending output seen, when): INFO's recent max
+        # Persistence: snapshots (SAVE, BGSAVE, save points), the append-only
+        # log when its module is present, the load under way at start-up.
+        self.loading = None
+        self.shutting_down = False
+        self.snapshots = Snapshots(self)
+        # Commands for the append-only log not written yet: written (and with
+        # appendfsync always fsynced) by aof_write() before any reply leaves.
+        self.aof_buf = []
+        self.aof_write = None
+        self.aof = _append_only(self)
 
     def _config_changed(self, name, value):
         """Apply a CONFIG SET to live state (existing clients' limits, auth)."""
@@ -172,6 +193,12 @@ class Server(object):
             self.close_client(c)
         for g in self.background:
             g.kill(block=False)
+        self.snapshots.kill_child()   # no child outlives its server
+        if self.aof is not None and self.aof.on:
+            try:
+                self.aof.stop()   # flushed and closed (in-process servers too)
+            except Exception:
+                log.exception("closing the append only file failed")
         self.stopped.set()
 
     def request_shutdown(self):
@@ -185,12 +212,19 @@ class Server(object):
             hz = max(1, min(500, self.config.hz or 10))
             gevent.sleep(1.0 / hz)
             self.keyspace.tick()  # the access tracker's cached second
+            try:
+                self.snapshots.cron()   # reap a BGSAVE child, save points
+            except Exception:
+                log.exception("snapshot cron failed")
             if not self.active_expire_enabled:
                 continue
             try:
                 self.keyspace.active_expire_cycle(time_budget_s=0.25 / hz)
             except Exception:
                 log.exception("active expiry cycle failed")
+            if self.events.ops:
+                # DELs of keys expired here go out now, not with the next command.
+                self.events.flush_each()
 
     # --- connections -----------------------------------------------------------
     def new_client_id(self):
@@ -388,6 +422,8 @@ class Server(object):
         """
         if conn.sock is None:
             return
+        if self.aof_buf:
+            self.aof_write()   # the log first: an acknowledged write is in the AOF
         self.stats.net_output_bytes += len(data)
         if conn.pending is not None:
             if conn.kill_reason == "obuf":

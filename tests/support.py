@@ -68,12 +68,16 @@ def start_miniredis(*args, port=None, cwd=None, env=None, config_file=None):
     if config_file:
         cmd.append(str(config_file))  # like redis-server, the file comes first
     cmd += ["--port", str(port), "--bind", "127.0.0.1"]
+    if "--save" not in args and not config_file:
+        # No snapshots unless a test asks (redis-server's default saves at shutdown).
+        cmd += ["--save", ""]
     cmd += [str(a) for a in args]
     e = dict(os.environ)
     e["PYTHONPATH"] = ROOT + os.pathsep + e.get("PYTHONPATH", "")
     if env:
         e.update(env)
-    proc = subprocess.Popen(cmd, cwd=cwd or ROOT, env=e,
+    # Its own working directory: a dump.rdb is never written to, nor loaded from, the checkout.
+    proc = subprocess.Popen(cmd, cwd=cwd or tempfile.mkdtemp(prefix="miniredis-"), env=e,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     sp = ServerProcess(proc, port, "miniredis")
     try:
@@ -286,6 +290,8 @@ def inprocess_server(clock=None, **settings):
     cfg = Config()
     cfg.port = 0
     cfg.bind = ["127.0.0.1"]
+    cfg.save = ""   # no snapshots unless asked
+    cfg.dir = tempfile.mkdtemp(prefix="miniredis-")
     for name, value in settings.items():
         setattr(cfg, name, value)
     srv = Server(cfg, clock=clock)
@@ -459,6 +465,8 @@ class EffectsHarness(object):
         cfg = Config()
         cfg.port = free_port()
         cfg.bind = ["127.0.0.1"]
+        cfg.save = ""   # FLUSHALL with save points would write a dump.rdb
+        cfg.dir = tempfile.mkdtemp(prefix="miniredis-")
         self.port = cfg.port
         self.server = Server(cfg, clock=self.clock)
         self.server.active_expire_enabled = False   # only lookups expire keys

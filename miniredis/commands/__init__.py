@@ -7,3 +7,5 @@ One module per group; each command is one decorated short function:
 from . import connection, strings, keys, server, client_cmd  # noqa: F401
 from . import lists, hashes, sets, sorted_sets, sort  # noqa: F401
 from . import transactions, pubsub, scripting, functions  # noqa: F401
+from . import dump  # noqa: F401
+from . import persistence  # noqa: F401

@@ -44,9 +44,12 @@ def _eval(ctx, argv, ro):
 
 
 def _evalsha(ctx, argv, ro):
-    split_keys(argv)
     sha = argv[1].lower()
-    script = scripting(ctx.server).scripts.get(sha) if len(sha) == 40 else None
+    if len(sha) != 40:
+        # No script can match: NOSCRIPT before any argument check, as Redis.
+        raise CommandError(errors.NOSCRIPT)
+    split_keys(argv)
+    script = scripting(ctx.server).scripts.get(sha)
     if script is None:
         raise CommandError(errors.NOSCRIPT)
     return _run(ctx, argv, script, sha, ro)

@@ -1,4 +1,4 @@
-"""Server commands: INFO, DBSIZE, FLUSHDB/FLUSH, FLUSHALL, TIME, LASTSAVE, SHUTDOWN,
+"""Server commands: INFO, DBSIZE, FLUSHDB/FLUSH, FLUSHALL, TIME, SHUTDOWN,
 DEBUG, COMMAND (rendered from the registry) and CONFIG.
 
 Owns the replies of those commands. INFO text comes from :mod:`miniredis.info`,
@@ -17,6 +17,7 @@ from ..config import ConfigSetFailed, ConfigUnknown
 from ..datatypes import parse_int
 from ..errors import CommandError
 from ..glob import match as glob_match
+from ..persistence import lifecycle
 from ..registry import COMMANDS, alias, all_specs, command, container, subcommand, to_reply
 from ..protocol import encode
 from ..replies import FALSE, NULL, OK, TRUE, BigNumber, Double, Map, Push, Raw, Set, Simple, Verbatim
@@ -60,6 +61,7 @@ alias("flush", "flushdb")
 def flushall(ctx, argv):
     _flush_mode(argv)
     ctx.server.keyspace.flushall()
+    ctx.server.snapshots.after_flushall()
     ctx.propagate_as(argv)   # even when empty, as Redis forces it
     return OK
 
@@ -68,13 +70,6 @@ def flushall(ctx, argv):
 def time_(ctx, argv):
     us = int(time.time() * 1e6)
     return [b"%d" % (us // 1000000), b"%d" % (us % 1000000)]
-
-
-@command("lastsave")
-def lastsave(ctx, argv):
-    # Persistence sets server.last_save_time; until a save, it is the start time.
-    server = ctx.server
-    return int(getattr(server, "last_save_time", server.start_time))
 
 
 _SHUTDOWN_FLAGS = {b"nosave": "nosave", b"save": "save", b"now": "now", b"force": "force",
@@ -94,11 +89,10 @@ def shutdown(ctx, argv):
     if "abort" in flags:
         # Our shutdown never waits for replicas, so none is ever in progress.
         raise CommandError(errors.NO_SHUTDOWN_IN_PROGRESS)
-    server = ctx.server
-    # None: save if save points are configured (Redis' default); read by persistence.
-    server.shutdown_save = True if "save" in flags else False if "nosave" in flags else None
-    log.warning("User requested shutdown...")
-    server.request_shutdown()
+    # None: save if save points are configured (Redis' default).
+    save = True if "save" in flags else False if "nosave" in flags else None
+    if not lifecycle.shutdown(ctx.server, save=save, force="force" in flags):
+        raise CommandError(errors.SHUTDOWN_ERR)
     # Redis answers nothing: the client sees the connection close.
     ctx.closing = True
     return None
@@ -400,10 +394,13 @@ def _keys_of(args):
         raise CommandError(errors.INVALID_COMMAND_ARGS)
     try:
         keys = spec.keys(args)
-    except ValueError:
-        raise CommandError(errors.INVALID_COMMAND_ARGS)
+    except ValueError:   # e.g. a numkeys that is not a number, or past the arguments
+        keys = None
     if not keys:
-        raise CommandError(errors.NO_KEY_ARGUMENTS)
+        # Redis' getkeys procs find no key: fine for commands whose keys are optional.
+        if "no_mandatory_keys" in spec.flags:
+            return [], spec
+        raise CommandError(errors.INVALID_KEY_ARGS)
     return keys, spec
 
 
@@ -460,7 +457,8 @@ def config_set(ctx, argv):
         raise CommandError(errors.SYNTAX)
     text = [a.decode("utf-8", "surrogateescape") for a in argv[2:]]
     try:
-        ctx.server.config.set_many(list(zip(text[0::2], text[1::2])))
+        ctx.server.config.set_many(list(zip(text[0::2], text[1::2])),
+                                   local=ctx.addr.rsplit(":", 1)[0] in ("127.0.0.1", "[::1]"))
     except ConfigUnknown as e:
         raise CommandError(errors.CONFIG_UNKNOWN_FMT % errors.sanitize(e.args[0]))
     except ConfigSetFailed as e:

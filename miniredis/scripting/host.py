@@ -14,6 +14,7 @@ import time
 
 from .. import errors
 from ..errors import CommandError
+from ..persistence.snapshot import write_denied
 from ..registry import COMMANDS
 from ..replies import Error, OK
 from .convert import CountedError
@@ -163,6 +164,9 @@ class Scripting(object):
         if spec.is_write:
             if run.readonly:
                 return script_error(RO_WRITE)
+            denied = write_denied(server)   # MISCONF: a failed save refuses writes here too
+            if denied is not None:
+                return script_error("-" + denied)
             run.wrote = True
         ctx = run.ctx
         ops = server.events.ops

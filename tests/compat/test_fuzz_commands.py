@@ -30,6 +30,12 @@ EXCLUDED = {
     # Random picks, and orders Redis leaves unspecified (hash-table iteration).
     "spop", "srandmember", "hrandfield", "zrandmember", "sscan", "hscan", "zscan",
     "sort", "sort_ro",
+    # Snapshots write files and race with their background child; MIGRATE connects out.
+    "save", "bgsave", "bgrewriteaof", "migrate",
+    # They change how the connection answers every later example (subscribed
+    # mode, queueing), which reuses the connection, or answer once per channel.
+    "subscribe", "psubscribe", "ssubscribe", "multi",
+    "unsubscribe", "punsubscribe", "sunsubscribe",
 } | NOT_IN_REDIS
 # Subcommands whose replies depend on access times (OBJECT IDLETIME/FREQ).
 EXCLUDED_SUBCOMMANDS = {"object": {"idletime", "freq"}}

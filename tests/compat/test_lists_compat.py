@@ -609,6 +609,8 @@ def _mini_effects(script):
         if n not in conns:
             conns[n] = Connection(server, None, ("127.0.0.1", 0), n)
         server.dispatcher.dispatch(conns[n], [a.encode() for a in cmd])
+        if server.keyspace.ready:
+            server.blocking.serve_ready()   # what Server._run does after each reply
         evs.append(list(seen))
         del seen[:]
     return evs, [list(a) for a in props]

@@ -199,7 +199,7 @@ def test_keys_and_argv(compat):
 @pytest.mark.parametrize("args", [
     ("EVAL", "return 1", 3, "a", "b"), ("EVAL", "return 1", -1), ("EVAL", "return 1", "x"),
     ("EVAL", "return 1 +", "x"), ("EVAL", "return 1 +", 5),
-    ("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", 0), ("EVALSHA", "abc", 0),
+    ("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", 0), ("EVALSHA", "abc", 0), ("EVALSHA", "abc", "x"), ("EVALSHA_RO", "s", "s"),
     ("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", "x"),
     ("EVALSHA", "ffffffffffffffffffffffffffffffffffffffff", 2, "a"),
     ("EVALSHA_RO", "ffffffffffffffffffffffffffffffffffffffff", 0),

@@ -152,7 +152,7 @@ def test_config_from_stdin_and_sigint_exit_0(tmp_path):
     port = free_port()
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.Popen([sys.executable, "-m", "miniredis", "-"], env=env, cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "miniredis", "-"], env=env, cwd=str(tmp_path),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     try:

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -31,7 +32,9 @@ def server_env():
 
 def run(*args, timeout=30):
     """Run miniredis-server to completion (a daemon's parent, or a failing start)."""
-    return subprocess.run(server_cmd(*args), env=server_env(), cwd=ROOT, timeout=timeout,
+    # A scratch working directory: a server stopped by SIGTERM saves dump.rdb there.
+    return subprocess.run(server_cmd(*args), env=server_env(), cwd=tempfile.mkdtemp(),
+                          timeout=timeout,
                           stdin=subprocess.DEVNULL, capture_output=True, text=True)
 
 
@@ -188,7 +191,7 @@ def test_command_line_overrides_config_file(tmp_path):
     conf = tmp_path / "m.conf"
     conf.write_text("port 1\nrequirepass fromfile\n")
     proc = subprocess.Popen(server_cmd(conf, "--port", port, "--requirepass", "--dashed"),
-                            env=server_env(), cwd=ROOT,
+                            env=server_env(), cwd=str(tmp_path),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port, proc)

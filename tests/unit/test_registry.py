@@ -21,11 +21,11 @@ NOT_IN_REDIS = {"flush", "delete"}
 NOT_YET_GROUPS = {"cluster", "geo", "hyperloglog",
                   "stream"}
 NOT_YET = {
-    "acl", "bgrewriteaof", "bgsave", "failover", "latency", "lolwut", "memory", "module",
-    "monitor", "psync", "replconf", "replicaof", "restore-asking", "role", "save", "slaveof",
+    "acl", "failover", "latency", "lolwut", "memory", "module",
+    "monitor", "psync", "replconf", "replicaof", "role", "slaveof",
     "slowlog", "sync", "bitfield", "bitfield_ro", "client|caching", "client|getredir",
     "client|pause", "client|tracking", "client|trackinginfo", "client|unpause",
-    "dump", "migrate", "restore", "wait",
+    "wait",
 }
 
 
