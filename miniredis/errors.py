@@ -357,3 +357,33 @@ MIGRATE_TARGET_ERROR_FMT = "ERR Target instance replied with error: %s"
 MIGRATE_CONNECT = "IOERR error or timeout connecting to the client"
 MIGRATE_IO_FMT = "IOERR error or timeout %s to target instance"
 
+# --- streams (commands/streams.py, values/streamvalue.py) ---------------------------
+
+# --- HyperLogLog (commands/hyperloglog.py) ------------------------------------------
+HLL_INVALID = "INVALIDOBJ Corrupted HLL object detected"
+HLL_WRONGTYPE = "WRONGTYPE Key is not a valid HyperLogLog string value."
+PFDEBUG_NO_KEY = "ERR The specified key does not exist"
+PFDEBUG_NOT_SPARSE = "ERR HLL encoding is not sparse"
+PFDEBUG_UNKNOWN_FMT = "ERR Unknown PFDEBUG subcommand '%s'"
+PFSELFTEST_FAILED_FMT = "ERR TESTFAILED %s"
+
+# --- GEO (commands/geo.py) ----------------------------------------------------------
+GEO_LONLAT_FMT = "ERR invalid longitude,latitude pair %f,%f"
+GEO_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI"
+GEO_RADIUS_NOT_NUMBER = "ERR need numeric radius"
+GEO_RADIUS_NEGATIVE = "ERR radius cannot be negative"
+GEO_WIDTH_NOT_NUMBER = "ERR need numeric width"
+GEO_HEIGHT_NOT_NUMBER = "ERR need numeric height"
+GEO_BOX_NEGATIVE = "ERR height or width cannot be negative"
+GEO_NO_MEMBER = "ERR could not decode requested zset member"
+GEO_COUNT_POSITIVE = "ERR COUNT must be > 0"
+GEO_ANY_NEEDS_COUNT = "ERR the ANY argument requires COUNT argument"
+GEO_STORE_WITH_FMT = "ERR %s is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+GEO_FROM_FMT = "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for %s"
+GEO_BY_FMT = "ERR exactly one of BYRADIUS and BYBOX can be specified for %s"
+
+# --- BITFIELD (commands/bitfield.py) ------------------------------------------------
+BITFIELD_TYPE = ("ERR Invalid bitfield type. Use something like i16 u8. "
+                  "Note that u64 is not supported but i64 is.")
+BITFIELD_OVERFLOW = "ERR Invalid OVERFLOW type specified"
+BITFIELD_RO_WRITE = "ERR BITFIELD_RO only supports the GET subcommand"

@@ -257,14 +257,15 @@ class Database(object):
         if new:
             ks.notify_new(key, self.index)
 
-    def add(self, key, value):
-        """Store value at a key known to be absent (no TTL to clear)."""
+    def add(self, key, value, dirty=1):
+        """Store value at a key known to be absent (no TTL to clear); ``dirty``: the
+        changes to count (Redis counts e.g. each element a ZADD added)."""
         self.data[key] = value
         ks = self.keyspace
         now = ks.lru_now
         if self.access.get(key) is not now:
             self._record(key, now)
-        ks.dirty += 1
+        ks.dirty += dirty
         if ks.on_change:
             ks.key_changed(self, key)
         if ks.blocked_keys:
@@ -272,12 +273,12 @@ class Database(object):
         if ks.notify_new is not None:
             ks.notify_new(key, self.index)
 
-    def delete(self, key):
+    def delete(self, key, dirty=1):
         """Remove key; True if a live key was removed."""
-        return self.pop(key) is not None
+        return self.pop(key, dirty) is not None
 
-    def pop(self, key):
-        """Remove key and return its live value (or None)."""
+    def pop(self, key, dirty=1):
+        """Remove key and return its live value (or None); ``dirty``: the changes to count."""
         v = self.peek(key)
         if v is None:
             return None
@@ -288,7 +289,7 @@ class Database(object):
         if self.raw:
             self.raw.discard(key)
         ks = self.keyspace
-        ks.dirty += 1
+        ks.dirty += dirty
         if ks.on_change:
             ks.key_changed(self, key)
         return v

@@ -157,11 +157,13 @@ def _rename(ctx, argv, nx):
     if nx and db.get(dst) is not None:
         return 0
     raw = db.is_raw(src)
+    dirty = db.keyspace.dirty
     db.pop(src)
     # Redis deletes an existing destination and adds the key anew ("new" event).
     db.delete(dst)
     db.add(dst, value)
     _carry(db, dst, when, raw)
+    db.keyspace.dirty = dirty + 1   # one change, as Redis counts a RENAME
     ctx.notify(GENERIC, "rename_from", src)
     ctx.notify(GENERIC, "rename_to", dst)
     return 1 if nx else OK
@@ -189,9 +191,12 @@ def move(ctx, argv):
         return 0
     when = src.expire_at(key)
     raw = src.is_raw(key)
+    ks = src.keyspace
+    dirty = ks.dirty
     src.pop(key)
     dst.add(key, value)
     _carry(dst, key, when, raw)
+    ks.dirty = dirty + 1   # one change, as Redis counts a MOVE
     _notify_in(ctx, src, "move_from", key)
     _notify_in(ctx, dst, "move_to", key)
     return 1
@@ -220,9 +225,12 @@ def copy_(ctx, argv):
         return 0
     if dst.get(newkey) is not None and not replace:
         return 0
+    ks = dst.keyspace
+    dirty = ks.dirty
     dst.delete(newkey)   # as Redis: delete, then add anew ("new" event)
     dst.add(newkey, copy_value(value))
     _carry(dst, newkey, src.expire_at(key), src.is_raw(key))
+    ks.dirty = dirty + 1   # one change, as Redis counts a COPY
     _notify_in(ctx, dst, "copy_to", newkey)
     return 1
 

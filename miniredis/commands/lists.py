@@ -78,25 +78,27 @@ def _source(ctx, key):
     return blocking_source(ctx, key, ListValue)
 
 
-def _removed(ctx, key, lst, left):
-    """After popping from ``lst``: the pop event, and "del" when it is now empty."""
+def _removed(ctx, key, lst, left, n=1):
+    """After popping ``n`` elements from ``lst``: the pop event, and "del" when it is
+    now empty. Redis counts each element popped as a change (server.dirty)."""
     ctx.notify(events.LIST, _POP_EVENT[left], key)
     if lst:
-        ctx.db.changed(key)
+        ctx.db.changed(key, n)
     else:
-        ctx.db.delete(key)
+        ctx.db.delete(key, n)
         ctx.notify(events.GENERIC, "del", key)
 
 
 def _push_into(ctx, key, lst, elements, left):
-    """Push onto ``lst`` (None: create the list at key); returns the list."""
+    """Push onto ``lst`` (None: create the list at key); returns the list.
+    Each element pushed counts as a change, as in Redis."""
     if lst is None:
         lst = ListValue()
         _extend(lst, elements, left)
-        ctx.db.add(key, lst)
+        ctx.db.add(key, lst, len(elements))
     else:
         _extend(lst, elements, left)
-        ctx.db.changed(key)
+        ctx.db.changed(key, len(elements))
     ctx.notify(events.LIST, _PUSH_EVENT[left], key)
     return lst
 
@@ -156,7 +158,7 @@ def _pop(ctx, argv, left, name):
         return []
     else:
         value = lst.pop_many(count, left)
-    _removed(ctx, key, lst, left)
+    _removed(ctx, key, lst, left, 1 if count is None else len(value))
     return value
 
 
@@ -353,7 +355,7 @@ def _move(ctx, src, dst, from_left, to_left):
     dest = _write(ctx, dst)
     value = source.popleft() if from_left else source.pop()
     _push_into(ctx, dst, dest, (value,), to_left)
-    _removed(ctx, src, source, from_left)
+    _removed(ctx, src, source, from_left, 0)   # a move is one change in Redis
     return value
 
 
@@ -398,7 +400,7 @@ def _mpop(ctx, keys, left, count, lookup):
         lst = lookup(ctx, key)
         if lst:
             items = lst.pop_many(count, left)
-            _removed(ctx, key, lst, left)
+            _removed(ctx, key, lst, left, len(items))
             ctx.propagate_as([_POP_NAME[left], key, b"%d" % len(items)])
             return [key, items]
     return None

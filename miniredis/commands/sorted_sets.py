@@ -55,12 +55,13 @@ def _entries_reply(ctx, entries, withscores):
     return out
 
 
-def _emptied(ctx, zs, key):
-    """After removing members: delete an empty set ("del" event) or report the change."""
+def _emptied(ctx, zs, key, n):
+    """After removing ``n`` members: delete an empty set ("del" event) or report the
+    change; Redis counts each member removed as a change (server.dirty)."""
     if zs:
-        ctx.db.changed(key)
+        ctx.db.changed(key, n)
         return False
-    ctx.db.delete(key)
+    ctx.db.delete(key, n)
     return True
 
 
@@ -142,10 +143,11 @@ def _zadd(ctx, argv, flags):
             added += outcome == "added"
             updated += outcome == "updated"
     if added or updated:
+        # Redis counts every element added or updated as a change (server.dirty).
         if created:
-            ctx.db.add(key, zs)
+            ctx.db.add(key, zs, dirty=added + updated)
         else:
-            ctx.db.changed(key)
+            ctx.db.changed(key, dirty=added + updated)
         ctx.notify(events.ZSET, "zincr" if flags & _INCR else "zadd", key)
     if flags & _INCR:
         return Double(score) if processed else NULL
@@ -177,7 +179,7 @@ def zrem(ctx, argv):
         if not zs:
             break
     if deleted:
-        removed = _emptied(ctx, zs, key)
+        removed = _emptied(ctx, zs, key, deleted)
         ctx.notify(events.ZSET, "zrem", key)
         if removed:
             ctx.notify(events.GENERIC, "del", key)
@@ -331,7 +333,7 @@ def _zremrange(ctx, argv, kind, event):
     lo, hi = rank_span(len(zs), start, end) if kind == RANK else rng.span(zs)
     deleted = zs.delete_range(lo, hi)
     if deleted:
-        removed = _emptied(ctx, zs, key)
+        removed = _emptied(ctx, zs, key, deleted)
         ctx.notify(events.ZSET, event, key)
         if removed:
             ctx.notify(events.GENERIC, "del", key)
@@ -385,7 +387,7 @@ def _zpop(ctx, keys, last, count, emit_key, nested, nil_when_empty):
         return EMPTY_ARRAY, None, 0
     n = min(len(zs), 1 if count == -1 else count)
     popped = [zs.pop(last) for _ in range(n)]
-    removed = _emptied(ctx, zs, key)
+    removed = _emptied(ctx, zs, key, n)
     ctx.notify(events.ZSET, "zpopmax" if last else "zpopmin", key)
     if removed:
         ctx.notify(events.GENERIC, "del", key)

@@ -882,3 +882,4 @@ def test_lookups_count_like_redis(compat):
         after = _hits_misses(compat.m), _hits_misses(compat.r)
         deltas = [(a[0] - b[0], a[1] - b[1]) for a, b in zip(after, before)]
         assert deltas[0] == deltas[1], (cmd, deltas)
+

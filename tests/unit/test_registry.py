@@ -18,12 +18,11 @@ NOT_IN_REDIS = {"flush", "delete"}
 
 # Metadata without a function yet: the groups later issues bring. Shrinks as
 # they land; a command listed here that gains a function fails the test too.
-NOT_YET_GROUPS = {"cluster", "geo", "hyperloglog",
-                  "stream"}
+NOT_YET_GROUPS = {"cluster", "stream"}
 NOT_YET = {
     "acl", "failover", "latency", "lolwut", "memory", "module",
     "monitor", "psync", "replconf", "replicaof", "role", "slaveof",
-    "slowlog", "sync", "bitfield", "bitfield_ro", "client|caching", "client|getredir",
+    "slowlog", "sync", "client|caching", "client|getredir",
     "client|pause", "client|tracking", "client|trackinginfo", "client|unpause",
     "wait",
 }
