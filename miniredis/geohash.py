@@ -17,6 +17,7 @@ for operation, in IEEE doubles (Python floats, the same libm as the server), so 
 replies match the real server digit for digit.
 """
 
+import functools
 import math
 
 LON_MIN, LON_MAX = -180.0, 180.0
@@ -177,6 +178,11 @@ def decode_score(score):
     elif lat < LAT_MIN:
         lat = LAT_MIN
     return lon, lat
+
+
+# Searches decode every candidate's score; the same points come back search after
+# search, so the most recent decodings are kept (about 5 MB when full).
+decode_score = functools.lru_cache(maxsize=32768)(decode_score)
 
 
 def geohash_text(score):
