@@ -358,6 +358,58 @@ MIGRATE_CONNECT = "IOERR error or timeout connecting to the client"
 MIGRATE_IO_FMT = "IOERR error or timeout %s to target instance"
 
 # --- streams (commands/streams.py, values/streamvalue.py) ---------------------------
+STREAM_INVALID_ID = "ERR Invalid stream ID specified as stream command argument"
+STREAM_ID_ZERO = "ERR The ID specified in XADD must be greater than 0-0"
+STREAM_ID_SMALL = "ERR The ID specified in XADD is equal or smaller than the target stream top item"
+STREAM_EXHAUSTED = ("ERR The stream has exhausted the last possible ID, unable to add more "
+                    "items")
+STREAM_MAXLEN_AND_MINID = ("ERR syntax error, MAXLEN and MINID options at the same time are "
+                           "not compatible")
+STREAM_MAXLEN_NEGATIVE = "ERR The MAXLEN argument must be >= 0."
+STREAM_LIMIT_NEGATIVE = "ERR The LIMIT argument must be >= 0."
+STREAM_LIMIT_NO_STRATEGY = ("ERR syntax error, LIMIT cannot be used without specifying a "
+                            "trimming strategy")
+STREAM_XTRIM_NO_STRATEGY = "ERR syntax error, XTRIM must be called with a trimming strategy"
+STREAM_LIMIT_NO_APPROX = "ERR syntax error, LIMIT cannot be used without the special ~ option"
+STREAM_INVALID_START = "ERR invalid start ID for the interval"
+STREAM_INVALID_END = "ERR invalid end ID for the interval"
+# Redis 7.0 names XREAD and '$' even when XREADGROUP is called.
+XREAD_UNBALANCED = ("ERR Unbalanced XREAD list of streams: for each stream key an ID or "
+                    "'$' must be specified.")
+STREAM_ELEMENTS_TOO_LARGE = "ERR Elements are too large to be stored"
+XREAD_GROUP_ONLY = "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead."
+XREAD_NOACK_ONLY = "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead."
+XREADGROUP_MISSING_GROUP = "ERR Missing GROUP option for XREADGROUP"
+XREADGROUP_NOGROUP_FMT = ("NOGROUP No such key '%s' or consumer group '%s' in XREADGROUP with "
+                          "GROUP option")
+XREADGROUP_DOLLAR = ("ERR The $ ID is meaningless in the context of XREADGROUP: you want to read "
+                     "the history of this consumer by specifying a proper ID, or use the > ID "
+                     "to get new messages. The $ ID would just return an empty result set.")
+XREAD_GT_ONLY = ("ERR The > ID can be specified only when calling XREADGROUP using the GROUP "
+                 "<group> <consumer> option.")
+XREAD_BLOCK_IN_SCRIPT_FMT = "ERR %s command is not allowed with BLOCK option from scripts"
+XREADGROUP_KEY_GONE = "UNBLOCKED the stream key no longer exists"
+XREADGROUP_GROUP_GONE = "NOGROUP the consumer group this client was blocked on no longer exists"
+XGROUP_NEEDS_KEY = ("ERR The XGROUP subcommand requires the key to exist. Note that for CREATE "
+                    "you may want to use the MKSTREAM option to create an empty stream "
+                    "automatically.")
+XGROUP_NOGROUP_FMT = "NOGROUP No such consumer group '%s' for key name '%s'"
+XGROUP_BUSYGROUP = "BUSYGROUP Consumer Group name already exists"
+XGROUP_ENTRIESREAD = "ERR value for ENTRIESREAD must be positive or -1"
+STREAM_NOGROUP_FMT = "NOGROUP No such key '%s' or consumer group '%s'"
+XCLAIM_MINIDLE = "ERR Invalid min-idle-time argument for XCLAIM"
+XCLAIM_IDLE = "ERR Invalid IDLE option argument for XCLAIM"
+XCLAIM_TIME = "ERR Invalid TIME option argument for XCLAIM"
+XCLAIM_RETRYCOUNT = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
+XCLAIM_UNKNOWN_FMT = "ERR Unrecognized XCLAIM option '%s'"
+XAUTOCLAIM_MINIDLE = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
+XAUTOCLAIM_COUNT = "ERR COUNT must be > 0"
+XSETID_ENTRIES_ADDED = "ERR entries_added must be positive"
+XSETID_SMALLER_THAN_MAXDEL_ARG = ("ERR The ID specified in XSETID is smaller than the provided "
+                                  "max_deleted_entry_id")
+XSETID_SMALLER_THAN_TOP = "ERR The ID specified in XSETID is smaller than the target stream top item"
+XSETID_ADDED_SMALL = ("ERR The entries_added specified in XSETID is smaller than the target "
+                      "stream length")
 
 # --- HyperLogLog (commands/hyperloglog.py) ------------------------------------------
 HLL_INVALID = "INVALIDOBJ Corrupted HLL object detected"

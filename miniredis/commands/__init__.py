@@ -9,4 +9,4 @@ from . import lists, hashes, sets, sorted_sets, sort  # noqa: F401
 from . import transactions, pubsub, scripting, functions  # noqa: F401
 from . import dump  # noqa: F401
 from . import persistence  # noqa: F401
-from . import hyperloglog, geo, bitfield  # noqa: F401
+from . import streams, hyperloglog, geo, bitfield  # noqa: F401

@@ -189,6 +189,11 @@ def value_commands(key, value):
             for field, v in batch:
                 argv += [field, v]
             yield argv
+    elif name == "stream":
+        # The stream module knows its own rebuild (XADD, XSETID, XGROUP, XCLAIM ...);
+        # imported here: commands import persistence, not the other way at load time.
+        from ..commands.streams import rewrite_commands
+        yield from rewrite_commands(key, value)
     else:
         log.warning("AOF rewrite: key of unknown type %r skipped", name)
 

@@ -29,8 +29,8 @@ sorted sets as one LISTPACK while small, else HASH / ZSET_2 (binary doubles,
 greatest score first); sets as INTSET while small and all integers, else
 SET. The loader reads every type Redis 7.0 reads, including the older
 zipmap, ziplist and quicklist (v1) encodings and the text-score ZSET;
-module and stream values are refused with an :class:`RDBError` naming them
-(streams are not implemented yet). Keys already expired are skipped, as a
+module values are refused with an :class:`RDBError` naming them. Streams
+are STREAM_LISTPACKS_2 (see the streams section). Keys already expired are skipped, as a
 Redis master does; empty containers too.
 
 Typed values (project extension, see :mod:`miniredis.datatypes`) are stored
@@ -64,6 +64,7 @@ from ..values.hashvalue import HashValue
 from ..values.listvalue import ListValue
 from ..values.setvalue import SetValue, is_int_member
 from ..values.zsetvalue import ZSetValue
+from ..values import streamvalue as sv
 from . import encodings as enc
 from .checksum import crc64
 
@@ -92,8 +93,6 @@ T_LIST_QUICKLIST_2, T_STREAM_LISTPACKS_2 = 18, 19
 _UNSUPPORTED = {
     T_MODULE_PRE_GA: "module values (RDB type 6) are not supported",
     T_MODULE_2: "module values (RDB type 7) are not supported",
-    T_STREAM_LISTPACKS: "stream values (RDB type 15) are not supported yet",
-    T_STREAM_LISTPACKS_2: "stream values (RDB type 19) are not supported yet",
 }
 
 TYPED_AUX = b"miniredis-typed"
@@ -308,6 +307,8 @@ def _value_type(value):
         return T_SET_INTSET if intset else T_SET
     if t is ZSetValue:
         return T_ZSET_2 if value.big else T_ZSET_LISTPACK
+    if t is sv.StreamValue:
+        return T_STREAM_LISTPACKS_2
     raise RDBError("cannot serialize a value of type %s" % t.__name__)
 
 
@@ -320,6 +321,8 @@ def _write_value(out, vtype, value, fill):
         _write_hash(out, value)
     elif vtype in (T_SET, T_SET_INTSET):
         _write_set(out, value, vtype == T_SET_INTSET)
+    elif vtype == T_STREAM_LISTPACKS_2:
+        _write_stream(out, value)
     else:
         _write_zset(out, value)
 
@@ -627,9 +630,183 @@ def _read_value(r, vtype, config):
         return _read_set(r, vtype, config)
     if vtype in _ZSET_TYPES:
         return _read_zset(r, vtype, config)
+    if vtype in (T_STREAM_LISTPACKS, T_STREAM_LISTPACKS_2):
+        return _read_stream(r, vtype)
     if vtype in _UNSUPPORTED:
         r.fail(_UNSUPPORTED[vtype])
     r.fail("Unknown RDB value type %d" % vtype)
+
+
+# --- streams (RDB_TYPE_STREAM_LISTPACKS_2, as Redis 7.0 writes it) -----------------------
+#
+# Each node of the stream's layout (values/streamvalue.py keeps its shadow) is a
+# listpack: the master entry (live count, deleted count, master fields, 0), then
+# per entry flags, ms and seq relative to the master ID, the values alone when
+# the fields are the master's (SAMEFIELDS) or the count and field/value pairs,
+# and lp-count. Entries XDEL'ed are not kept by miniredis: a node is written
+# with its live entries and a deleted count of 0. Then length, last, first and
+# max-deleted IDs, entries-added, and the groups sorted by name (last ID,
+# entries-read with -1 as 2^64-1, the PEL with delivery time and count, the
+# consumers with seen time and the IDs they own).
+
+_SEQ_MASK = (1 << 64) - 1
+_U64_MAX = (1 << 64) - 1
+_I64_LE = struct.Struct("<q")
+_STREAM_SAMEFIELDS, _STREAM_DELETED = 2, 1
+
+
+def _write_id_lengths(out, i):
+    out.add(encode_length(i >> 64) + encode_length(i & _SEQ_MASK))
+
+
+def _stream_node_listpack(s, node):
+    mms, mseq = node.master >> 64, node.master & _SEQ_MASK
+    fields = node.fields
+    entries = list(s.entries.irange(node.master, node.last))
+    elems = [b"%d" % len(entries), b"0", b"%d" % len(fields)] + list(fields) + [b"0"]
+    for eid in entries:
+        fv = s.entries[eid]
+        n = len(fv) // 2
+        same = tuple(fv[0::2]) == fields
+        elems += [b"%d" % (_STREAM_SAMEFIELDS if same else 0), b"%d" % ((eid >> 64) - mms),
+                  b"%d" % ((eid & _SEQ_MASK) - mseq)]
+        if same:
+            elems += fv[1::2]
+            elems.append(b"%d" % (n + 3))
+        else:
+            elems.append(b"%d" % n)
+            elems += fv
+            elems.append(b"%d" % (2 * n + 4))
+    return enc.listpack(elems)
+
+
+def _write_stream(out, s):
+    out.add(encode_length(len(s.nodes)))
+    for node in s.nodes.values():
+        out.string(node.master.to_bytes(16, "big"))
+        out.string(_stream_node_listpack(s, node))
+    out.add(encode_length(len(s)))
+    for i in (s.last_id, s.first_id, s.max_deleted):
+        _write_id_lengths(out, i)
+    out.add(encode_length(s.entries_added))
+    out.add(encode_length(len(s.groups)))
+    for name in sorted(s.groups):
+        g = s.groups[name]
+        out.string(name)
+        _write_id_lengths(out, g.last_id)
+        out.add(encode_length(_U64_MAX if g.entries_read is sv.INVALID else g.entries_read))
+        out.add(encode_length(len(g.pel)))
+        for eid, nack in g.pel.items():
+            out.add(eid.to_bytes(16, "big") + _I64_LE.pack(nack.delivery_time) +
+                    encode_length(nack.delivery_count))
+        out.add(encode_length(len(g.consumers)))
+        for cname in sorted(g.consumers):
+            c = g.consumers[cname]
+            out.string(cname)
+            out.add(_I64_LE.pack(c.seen_time))
+            out.add(encode_length(len(c.pel)))
+            for eid in c.pel:
+                out.add(eid.to_bytes(16, "big"))
+
+
+def _read_stream_id(r):
+    ms = r.length()
+    return (ms << 64) | r.length()
+
+
+def _read_stream_node(r, s, master, blob):
+    try:
+        items = enc.listpack_items(blob)
+        if not items:
+            r.fail("Empty listpack inside stream")
+        count, deleted, nf = int(items[0]), int(items[1]), int(items[2])
+        fields = tuple(items[3:3 + nf])
+        p = 4 + nf
+        node = sv.Node(master, fields)
+        node.live, node.deleted = count, deleted
+        node.body = len(blob) - node.nbytes()
+        mms, mseq = master >> 64, master & _SEQ_MASK
+        while p < len(items):
+            flags = int(items[p])
+            eid = ((mms + int(items[p + 1])) << 64) | (mseq + int(items[p + 2]))
+            p += 3
+            if flags & _STREAM_SAMEFIELDS:
+                fv = []
+                for f, v in zip(fields, items[p:p + nf]):
+                    fv += (f, v)
+                p += nf
+            else:
+                n = int(items[p])
+                fv = list(items[p + 1:p + 1 + 2 * n])
+                p += 1 + 2 * n
+            p += 1   # lp-count
+            node.last = eid
+            if not flags & _STREAM_DELETED:
+                s.entries[eid] = fv
+    except (enc.EncodingError, ValueError, IndexError):
+        r.fail("Stream listpack integrity check failed")
+    s.nodes[master] = node
+
+
+def _read_stream(r, vtype):
+    try:
+        return _read_stream_value(r, vtype)
+    except RDBError as e:
+        # Name the type: a damaged stream is told apart from other values.
+        raise RDBError("Bad stream value: %s" % e.args[0], e.offset)
+
+
+def _read_stream_value(r, vtype):
+    s = sv.StreamValue()
+    for _ in range(r.length()):
+        key = bytes(r.string())
+        if len(key) != 16:
+            r.fail("Stream node key entry is not the size of a stream ID")
+        _read_stream_node(r, s, int.from_bytes(key, "big"), bytes(r.string()))
+    length = r.length()
+    s.last_id = _read_stream_id(r)
+    if vtype == T_STREAM_LISTPACKS_2:
+        s.first_id = _read_stream_id(r)
+        s.max_deleted = _read_stream_id(r)
+        s.entries_added = r.length()
+    else:
+        first = s.first_entry()
+        s.first_id = first[0] if first else 0
+        s.entries_added = length
+    if length != len(s):
+        r.fail("Stream length inconsistent with its listpacks")
+    for _ in range(r.length()):
+        _read_stream_group(r, s, vtype)
+    return s
+
+
+def _read_stream_group(r, s, vtype):
+    name = bytes(r.string())
+    last = _read_stream_id(r)
+    if vtype == T_STREAM_LISTPACKS_2:
+        er = r.length()
+        er = sv.INVALID if er == _U64_MAX else er
+    else:
+        er = s.estimate_read(last)
+    if name in s.groups:
+        r.fail("Duplicated consumer group name %s" % name.decode("utf-8", "replace"))
+    g = s.groups[name] = sv.Group(name, last, er)
+    for _ in range(r.length()):
+        eid = int.from_bytes(r.take(16), "big")
+        when = _I64_LE.unpack(r.take(8))[0]
+        g.pel[eid] = sv.NACK(None, when, r.length())
+    for _ in range(r.length()):
+        cname = bytes(r.string())
+        c = g.consumers[cname] = sv.Consumer(cname, _I64_LE.unpack(r.take(8))[0])
+        for _ in range(r.length()):
+            eid = int.from_bytes(r.take(16), "big")
+            nack = g.pel.get(eid)
+            if nack is None:
+                r.fail("Consumer entry not found in group global PEL")
+            nack.consumer = c
+            c.pel[eid] = nack
+    if any(n.consumer is None for n in g.pel.values()):
+        r.fail("Stream PEL entry without a consumer")
 
 
 def _from_typed(text, kind, r):

@@ -445,3 +445,20 @@ def test_config_set_appendonly_yes_failing(tmp_path):
                  "Unable to turn on AOF. Check server logs.")
         assert c.cmd("CONFIG", "GET", "appendonly").plain() == [b"appendonly", b"no"]
         assert c.cmd("SET", "a", "1").v == "OK"
+
+
+@pytest.mark.parametrize("preamble", [True, False])
+def test_streams_survive_a_rewrite(tmp_path, preamble):
+    with aof_server(tmp_path, aof_use_rdb_preamble=preamble) as (srv, c):
+        for i in range(1, 6):
+            c.cmd("XADD", "st", "%d-1" % i, "f", str(i))
+        c.cmd("XGROUP", "CREATE", "st", "g", "0")
+        c.cmd("XREADGROUP", "GROUP", "g", "alice", "COUNT", "2", "STREAMS", "st", ">")
+        c.cmd("XDEL", "st", "3-1")
+        c.cmd("BGREWRITEAOF")
+        wait_rewrite(srv)
+        expected = [c.cmd("XRANGE", "st", "-", "+"), c.cmd("XPENDING", "st", "g"),
+                    c.cmd("XINFO", "GROUPS", "st"), c.cmd("XLEN", "st")]
+    with aof_server(tmp_path) as (srv, c):
+        assert [c.cmd("XRANGE", "st", "-", "+"), c.cmd("XPENDING", "st", "g"),
+                c.cmd("XINFO", "GROUPS", "st"), c.cmd("XLEN", "st")] == expected
