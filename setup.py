@@ -44,6 +44,8 @@ setup(
     },
     entry_points={
         "console_scripts": ["miniredis-server = miniredis.cli:main"],
+        # miniredis_server / miniredis_client fixtures (miniredis/pytest_plugin.py)
+        "pytest11": ["miniredis = miniredis.pytest_plugin"],
     },
     classifiers=[
         "Programming Language :: Python :: 3",

@@ -9,16 +9,20 @@ forks, and the fork must come before any gevent hub exists. The server is
 imported inside :func:`serve`, after the fork.
 """
 
+import logging
 import os
 import signal
 import sys
 
 from . import __version__, REDIS_VERSION
 from .persistence import lifecycle  # no gevent at import: safe before the fork
-from .config import Config, ConfigError, ConfigFileError, ConfigOpenError, read_config_source
+from .config import (
+    NO_EFFECT, Config, ConfigError, ConfigFileError, ConfigOpenError, no_effect_given,
+    read_config_source,
+)
 from .daemon import (
     PidFile, Readiness, StartupError, check_logfile, daemonize, default_pidfile,
-    set_level, setup_logging,
+    notify_supervisor, set_level, setup_logging, supervision,
 )
 
 USAGE = """\
@@ -162,8 +166,10 @@ def main(argv=None):
     if not config.bind or not config.port:
         sys.stderr.write("Configured to not listen anywhere, exiting.\n")
         return 1
-    readiness = daemonize() if config.daemonize else Readiness()
-    return serve(config, readiness)
+    # As Redis: a supervised server (systemd, upstart) never daemonizes itself.
+    supervisor, warning = supervision(config.supervised)
+    readiness = daemonize() if config.daemonize and supervisor is None else Readiness()
+    return serve(config, readiness, supervisor, warning)
 
 
 def _pidfile(config):
@@ -174,13 +180,23 @@ def _pidfile(config):
     return None
 
 
-def serve(config, readiness):
+def serve(config, readiness, supervisor=None, supervision_warning=None):
     """Run the server until it stops; reports start-up failure to the parent."""
     log = setup_logging(config.logfile, config.loglevel)
     pidfile = _pidfile(config)
     log.info("miniredis version=%s (Redis %s compatible), pid=%d, port=%d, config=%s, just started",
              __version__, REDIS_VERSION, os.getpid(), config.port,
              config.config_file or "none (defaults and command line)")
+    ignored = no_effect_given(config)
+    if ignored:
+        # Accepted for redis.conf compatibility; say so instead of pretending.
+        log.warning("Configuration directives accepted with no effect in miniredis: %s",
+                    ", ".join(ignored))
+    if supervision_warning:
+        log.warning("%s", supervision_warning)
+    elif supervisor == "systemd":
+        log.info("Supervised by systemd. Please make sure you set appropriate values for "
+                 "TimeoutStartSec and TimeoutStopSec in your service unit.")
     try:
         if pidfile:
             pidfile.claim()
@@ -204,7 +220,9 @@ def serve(config, readiness):
     if not server.stopped.is_set():
         log.info("Ready to accept connections")
         readiness.ready()
+        notify_supervisor(supervisor, "STATUS=Ready to accept connections", "READY=1")
     server.stopped.wait()
+    notify_supervisor(supervisor, "STOPPING=1")
     lifecycle.finish(server)
     if pidfile:
         pidfile.remove(log)
@@ -266,3 +284,6 @@ def _apply_loglevel(name, value):
     # CONFIG SET loglevel takes effect at once, as in Redis.
     if name == "loglevel":
         set_level(value)
+    elif name in NO_EFFECT:
+        logging.getLogger("miniredis").warning(
+            "CONFIG SET %s: accepted, but it has no effect in miniredis", name)

@@ -121,10 +121,10 @@ def _bool(text):
 
 class Param(object):
     __slots__ = ("name", "kind", "default", "mutable", "choices", "lo", "hi", "attr", "alias",
-                 "protected", "unsigned")
+                 "protected", "unsigned", "check")
 
     def __init__(self, name, kind, default, mutable=True, choices=None, lo=None, hi=None,
-                 alias=None, protected=False, unsigned=False):
+                 alias=None, protected=False, unsigned=False, check=None):
         self.name = name
         self.kind = kind
         self.default = default
@@ -140,9 +140,13 @@ class Param(object):
         # Redis keeps some numbers in unsigned C types: a memory value of 2^63
         # or more is then in range, where a signed one reads it as negative.
         self.unsigned = unsigned
+        # kind "words": fn(text) -> canonical text, raising ConfigError (Redis' check).
+        self.check = check
 
     def parse(self, text):
         k = self.kind
+        if k == "words":
+            return self.check(text) if self.check else text
         if k == "int":
             v = _int(text)
         elif k == "memory":
@@ -194,8 +198,8 @@ class Param(object):
 
 
 PARAMS = [
-    Param("bind", "list", ["127.0.0.1"], mutable=False),
-    Param("port", "int", 6379, mutable=False, lo=0, hi=65535),
+    Param("bind", "list", ["127.0.0.1"]),
+    Param("port", "int", 6379, lo=0, hi=65535),
     Param("requirepass", "string", ""),
     Param("databases", "int", 16, mutable=False, lo=1, hi=2 ** 31 - 1),
     Param("daemonize", "bool", False, mutable=False),
@@ -263,6 +267,8 @@ PARAMS = [
     Param("stream-node-max-entries", "int", 100, lo=0, hi=2 ** 63 - 1),
     Param("maxmemory-eviction-tenacity", "int", 10, lo=0, hi=100),
     Param("acllog-max-len", "int", 128, lo=0, hi=2 ** 63 - 1),
+    Param("aclfile", "string", "", mutable=False),   # users: miniredis/acl.py
+    Param("acl-pubsub-default", "enum", "resetchannels", choices=("allchannels", "resetchannels")),
     Param("tracking-table-max-keys", "int", 1000000, lo=0, hi=2 ** 63 - 1),
     Param("repl-backlog-size", "memory", 1024 * 1024, lo=1, hi=2 ** 63 - 1),
     Param("stop-writes-on-bgsave-error", "bool", True),
@@ -389,6 +395,236 @@ def _format_events(flags):
         out = "".join(c for c in _EVENT_CLASSES if c in flags)
     return out + "".join(c for c in "KEm" if c in flags)
 
+
+# --- Directives of Redis 7.0's redis.conf that are accepted with no effect ----------
+# (Task Q4.) They exist so a stock redis.conf, `--name value` and CONFIG GET/SET
+# behave as in Redis 7.0 (names, defaults, ranges, errors); miniredis has no
+# such machinery (replication, cluster, TLS, modules, allocator, syslog ...).
+# The start-up log names every one of them the configuration sets, and
+# NO_EFFECT below is the list the README gives.
+
+def _words_check(n, each):
+    def check(text):
+        words = text.split()
+        if len(words) != n:
+            raise ConfigError("wrong number of arguments")
+        return " ".join(each(w) for w in words)
+    return check
+
+
+def _oom_value(w):
+    v = _int(w)
+    if not -2000 <= v <= 2000:
+        raise ConfigError("Invalid oom-score-adj-values, elements must be between -2000 and 2000.")
+    return str(v)
+
+
+def _replicaof(text):
+    words = text.split()
+    if len(words) != 2:
+        raise ConfigError("wrong number of arguments")
+    if [w.lower() for w in words] == ["no", "one"]:
+        return ""
+    port = string2ll(words[1].encode("utf-8", "surrogateescape"))
+    if port is None or not 0 <= port <= 65535:
+        raise ConfigError("Invalid master port")
+    return "%s %d" % (words[0], port)
+
+
+def _percentiles(text):
+    out = []
+    for w in text.split():
+        try:
+            v = float(w)
+        except ValueError:
+            raise ConfigError("Invalid latency-tracking-info-percentiles parameters")
+        if not 0.0 <= v <= 100.0:
+            raise ConfigError("Invalid latency-tracking-info-percentiles parameters")
+        out.append(("%f" % v).rstrip("0").rstrip("."))
+    return " ".join(out)
+
+
+_SHUTDOWN_FLAGS = ("default", "save", "nosave", "now", "force")
+
+
+def _shutdown_flags(text):
+    words = [w.lower() for w in text.split()]
+    if not words or any(w not in _SHUTDOWN_FLAGS for w in words):
+        raise ConfigError("argument(s) must be one of the following: " + ", ".join(_SHUTDOWN_FLAGS))
+    return " ".join(w for w in _SHUTDOWN_FLAGS if w in words)
+
+
+def _maxmemory_clients(text):
+    if text.endswith("%"):
+        v = _int(text[:-1])
+        if not 0 <= v <= 100:
+            raise ConfigError("argument must be between 0 and 100 inclusive")
+        return "%d%%" % v
+    return str(parse_memory(text))
+
+
+def _octal(text):
+    try:
+        v = int(text, 8)
+    except ValueError:
+        raise ConfigError("argument couldn't be parsed into an integer")
+    if not 0 <= v <= 0o777:
+        raise ConfigError("argument must be between 0 and 511 inclusive")
+    return "%o" % v
+
+
+def _activedefrag(text):
+    # As a Redis built without its own jemalloc (Debian's): "yes" is refused.
+    if _bool(text):
+        raise ConfigError(errors.ACTIVEDEFRAG_UNSUPPORTED)
+    return "no"
+
+
+_INT_MAX, _LONG_MAX = 2 ** 31 - 1, 2 ** 63 - 1
+
+
+def _b(name, default, mutable=True, alias=None):
+    return Param(name, "bool", default, mutable=mutable, alias=alias)
+
+
+def _i(name, default, lo, hi, mutable=True, alias=None):
+    return Param(name, "int", default, mutable=mutable, lo=lo, hi=hi, alias=alias)
+
+
+def _s(name, mutable=True, default="", alias=None):
+    return Param(name, "string", default, mutable=mutable, alias=alias)
+
+
+def _w(name, default, check, mutable=True, alias=None):
+    return Param(name, "words", default, mutable=mutable, alias=alias, check=check)
+
+
+NO_EFFECT_PARAMS = [
+    # Process, logging and memory allocator.
+    _b("always-show-logo", False, mutable=False),
+    _b("set-proc-title", True, mutable=False),
+    _s("proc-title-template", default="{title} {listen-addr} {server-mode}"),
+    _b("syslog-enabled", False, mutable=False),
+    _s("syslog-ident", mutable=False, default="redis"),
+    Param("syslog-facility", "enum", "local0", mutable=False, choices=(
+        "user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7")),
+    _b("crash-log-enabled", True),
+    _b("crash-memcheck-enabled", True),
+    _b("disable-thp", True, mutable=False),
+    _b("jemalloc-bg-thread", True),
+    Param("oom-score-adj", "enum", "no", choices=("no", "yes", "relative", "absolute")),
+    _w("oom-score-adj-values", "0 200 800", _words_check(3, _oom_value)),
+    _s("ignore-warnings"),
+    _s("server_cpulist", mutable=False), _s("bio_cpulist", mutable=False),
+    _s("aof_rewrite_cpulist", mutable=False), _s("bgsave_cpulist", mutable=False),
+    _b("io-threads-do-reads", False, mutable=False),
+    _w("activedefrag", "no", _activedefrag),
+    _i("active-defrag-cycle-min", 1, 1, 99),
+    _i("active-defrag-cycle-max", 25, 1, 99),
+    _i("active-defrag-threshold-lower", 10, 0, 1000),
+    _i("active-defrag-threshold-upper", 100, 0, 1000),
+    _i("active-defrag-max-scan-fields", 1000, 1, _LONG_MAX),
+    Param("active-defrag-ignore-bytes", "memory", 100 * 1024 * 1024, lo=1, hi=_LONG_MAX),
+    _w("maxmemory-clients", "0", _maxmemory_clients),
+    _w("latency-tracking-info-percentiles", "50 99 99.9", _percentiles),
+    _w("shutdown-on-sigint", "default", _shutdown_flags),
+    _w("shutdown-on-sigterm", "default", _shutdown_flags),
+    Param("enable-module-command", "enum", "no", mutable=False, choices=("no", "yes", "local")),
+    # Networking miniredis does not offer.
+    _s("unixsocket", mutable=False),
+    _w("unixsocketperm", "0", _octal, mutable=False),
+    _i("socket-mark-id", 0, 0, 2 ** 32 - 1),
+    _s("bind-source-addr"),
+    _i("tls-port", 0, 0, 65535),
+    _s("tls-cert-file"), _s("tls-key-file"), _s("tls-key-file-pass"),
+    _s("tls-client-cert-file"), _s("tls-client-key-file"), _s("tls-client-key-file-pass"),
+    _s("tls-dh-params-file"), _s("tls-ca-cert-file"), _s("tls-ca-cert-dir"),
+    _s("tls-protocols"), _s("tls-ciphers"), _s("tls-ciphersuites"),
+    Param("tls-auth-clients", "enum", "yes", choices=("no", "yes", "optional")),
+    _b("tls-replication", False), _b("tls-cluster", False),
+    _b("tls-prefer-server-ciphers", False), _b("tls-session-caching", True),
+    _i("tls-session-cache-size", 20480, 0, _INT_MAX),
+    _i("tls-session-cache-timeout", 300, 0, _INT_MAX),
+    # Replication.
+    _w("replicaof", "", _replicaof, alias="slaveof"),
+    _s("masteruser"), _s("masterauth"),
+    _b("replica-serve-stale-data", True, alias="slave-serve-stale-data"),
+    _b("replica-read-only", True, alias="slave-read-only"),
+    _b("repl-diskless-sync", True),
+    _i("repl-diskless-sync-delay", 5, 0, _INT_MAX),
+    _i("repl-diskless-sync-max-replicas", 0, 0, _INT_MAX),
+    Param("repl-diskless-load", "enum", "disabled", choices=("disabled", "on-empty-db", "swapdb")),
+    _i("repl-ping-replica-period", 10, 1, _INT_MAX, alias="repl-ping-slave-period"),
+    _i("repl-timeout", 60, 1, _INT_MAX),
+    _b("repl-disable-tcp-nodelay", False),
+    _i("repl-backlog-ttl", 3600, 0, _LONG_MAX),
+    _i("replica-priority", 100, 0, _INT_MAX, alias="slave-priority"),
+    _b("replica-announced", True),
+    _i("min-replicas-to-write", 0, 0, _INT_MAX, alias="min-slaves-to-write"),
+    _i("min-replicas-max-lag", 10, 0, _INT_MAX, alias="min-slaves-max-lag"),
+    _s("replica-announce-ip", alias="slave-announce-ip"),
+    _i("replica-announce-port", 0, 0, 65535, alias="slave-announce-port"),
+    _b("replica-ignore-maxmemory", True, alias="slave-ignore-maxmemory"),
+    _b("replica-ignore-disk-write-errors", False),
+    Param("propagation-error-behavior", "enum", "ignore",
+          choices=("ignore", "panic", "panic-on-replicas")),
+    _b("rdb-del-sync-files", False),
+    # Persistence tunables about how Redis writes its files.
+    _b("rdb-save-incremental-fsync", True),
+    _b("aof-rewrite-incremental-fsync", True),
+    _b("aof-disable-auto-gc", False),
+    # Cluster.
+    _s("cluster-config-file", mutable=False, default="nodes.conf"),
+    _i("cluster-port", 0, 0, 65535, mutable=False),
+    _i("cluster-node-timeout", 15000, 0, _LONG_MAX),
+    _i("cluster-replica-validity-factor", 10, 0, _INT_MAX, alias="cluster-slave-validity-factor"),
+    _i("cluster-migration-barrier", 1, 0, _INT_MAX),
+    _b("cluster-allow-replica-migration", True),
+    _b("cluster-require-full-coverage", True),
+    _b("cluster-replica-no-failover", False, alias="cluster-slave-no-failover"),
+    _b("cluster-allow-reads-when-down", False),
+    _b("cluster-allow-pubsubshard-when-down", True),
+    Param("cluster-link-sendbuf-limit", "memory", 0, lo=0, hi=_LONG_MAX),
+    _s("cluster-announce-ip"), _s("cluster-announce-hostname"),
+    _i("cluster-announce-port", 0, 0, 65535),
+    _i("cluster-announce-bus-port", 0, 0, 65535),
+    _i("cluster-announce-tls-port", 0, 0, 65535),
+    Param("cluster-preferred-endpoint-type", "enum", "ip",
+          choices=("ip", "hostname", "unknown-endpoint")),
+    # ACL: kept here only until the ACL task defines them (a definition in
+    # PARAMS wins, see below).
+    _s("aclfile", mutable=False),
+    Param("acl-pubsub-default", "enum", "resetchannels", choices=("allchannels", "resetchannels")),
+]
+
+# Config-file-only directives (not CONFIG parameters): name -> argument count
+# (negative: at least that many). Accepted with a warning.
+_FILE_ONLY = {"rename-command": 2, "loadmodule": -1}
+
+# Parameters of the main table that miniredis accepts but whose machinery it does not have.
+_NO_EFFECT_MAIN = (
+    "active-expire-effort", "activerehashing", "lazyfree-lazy-eviction", "lazyfree-lazy-expire",
+    "lazyfree-lazy-server-del", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
+    "replica-lazy-flush", "list-compress-depth", "dynamic-hz", "repl-backlog-size",
+    "shutdown-timeout", "io-threads", "cluster-enabled", "sanitize-dump-payload",
+)
+
+_defined = set(p.name for p in PARAMS)
+PARAMS.extend(p for p in NO_EFFECT_PARAMS if p.name not in _defined)
+NO_EFFECT = frozenset(_NO_EFFECT_MAIN) | frozenset(
+    p.name for p in NO_EFFECT_PARAMS if p.name not in _defined) | frozenset(_FILE_ONLY)
+del _defined
+
+
+def no_effect_given(config):
+    """Names of no-effect directives the configuration set, in first-seen order."""
+    seen = []
+    for name in config.given:
+        if name in NO_EFFECT and name not in seen:
+            seen.append(name)
+    return seen
+
+
 BY_NAME = {}
 for _p in PARAMS:
     BY_NAME[_p.name] = _p
@@ -399,7 +635,12 @@ for _p in PARAMS:
 class Config(object):
     def __init__(self):
         self.on_set = []   # fn(name, value) after a successful run-time change
+        # name -> fn(value) applying a CONFIG SET to live state; may raise ConfigError,
+        # which makes the whole CONFIG SET fail and be rolled back (port, bind).
+        self.appliers = {}
         self.config_file = None
+        self.given = []   # directive names read from the file / command line, in order
+        self.acl_users = []   # 'user' directives: [name, rule, ...] as bytes (miniredis/acl.py)
         for p in PARAMS:
             v = p.default
             setattr(self, p.attr, list(v) if isinstance(v, list) else v)
@@ -407,11 +648,21 @@ class Config(object):
     # --- loading (redis.conf syntax; the CLI turns --options into lines) ------
     def set_from_text(self, name, args):
         """Apply one directive (config file line or --option): name plus its words."""
+        if name.lower() == "user":
+            self._user_directive(args)
+            return
         p = BY_NAME.get(name.lower())
         if p is None:
-            raise ConfigError("Bad directive or wrong number of arguments")
+            n = _FILE_ONLY.get(name.lower())
+            if n is None or (len(args) != n if n > 0 else len(args) < -n):
+                raise ConfigError("Bad directive or wrong number of arguments")
+            self.given.append(name.lower())
+            return
+        self.given.append(p.name)
         if p.kind == "list":
             value = list(args)
+        elif p.kind == "words":
+            value = p.parse(" ".join(args))
         elif p.kind == "obuf-limit":
             # One word holding several is split on spaces, as Redis does for
             # its multi-argument directives.
@@ -426,6 +677,22 @@ class Config(object):
             if p.name == "dir":
                 _check_dir(value)
         setattr(self, p.attr, value)
+
+    def _user_directive(self, args):
+        # 'user <name> <rules...>' (Redis' ACL users in redis.conf): checked now, applied
+        # by miniredis/acl.py when the server starts.
+        from .acl import RuleError, User, split_rules
+        words = [a.encode("utf-8", "surrogateescape") for a in args]
+        if not words:
+            raise ConfigError("Bad directive or wrong number of arguments")
+        try:
+            u = User(words[0])
+            for op in split_rules(words[1:]):
+                u.apply(op)
+        except RuleError as e:
+            raise ConfigError("Error in user declaration '%s': %s" % (args[0], e))
+        self.given.append("user")
+        self.acl_users.append(words)
 
     def _save_from_words(self, p, args):
         # As in Redis 7.0: the first "save" read replaces the default, later
@@ -519,6 +786,7 @@ class Config(object):
                     _check_dir(text)
             except ConfigError as e:
                 raise ConfigSetFailed(key, str(e))
+        backup = [(p, getattr(self, p.attr)) for key, p in chosen]
         for (key, p), v in zip(chosen, values):
             if p.name == "hz":
                 v = max(1, min(500, v))  # Redis clamps hz to [1, 500] when applying
@@ -529,9 +797,40 @@ class Config(object):
                 os.chdir(v)
                 v = os.getcwd()
             setattr(self, p.attr, v)
+        self._apply_all(chosen, backup)
         for (key, p), v in zip(chosen, values):
             for hook in self.on_set:
                 hook(p.name, getattr(self, p.attr))
+
+    def _apply_all(self, chosen, backup):
+        """Run the appliers of the changed parameters; on a failure restore them all.
+
+        As Redis 7.0's CONFIG SET: the values are put back, the appliers that
+        ran are run again with the old values, and the failure names the
+        parameter whose applier failed (its canonical name).
+        """
+        done = []
+        for key, p in chosen:
+            fn = self.appliers.get(p.name)
+            if fn is None or p in done:
+                continue
+            try:
+                fn(getattr(self, p.attr))
+            except ConfigError as e:
+                self._restore(backup, done + [p])
+                raise ConfigSetFailed(p.name, str(e))
+            done.append(p)
+
+    def _restore(self, backup, applied):
+        for p, v in backup:
+            if p.name == "dir" and v:
+                os.chdir(v)
+            setattr(self, p.attr, v)
+        for p in applied:
+            try:
+                self.appliers[p.name](getattr(self, p.attr))
+            except ConfigError:
+                pass   # Redis logs and goes on: the old value could not come back either
 
     def set_runtime(self, name, text):
         """Change one parameter at run time; returns its canonical name."""

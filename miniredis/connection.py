@@ -11,6 +11,9 @@ A Connection is the ``ctx`` every command function receives.
 
 import time
 
+from .tracking import redirect_of
+from . import errors
+from .acl import of as acl_of, protected_refuses as acl_protected
 from .protocol import RequestReader
 from .replies import BLOCKED
 
@@ -24,6 +27,7 @@ class Connection(object):
         "blocked", "flags", "last_command", "out", "pending", "reading", "writing",
         "reply_mode", "prop", "block_request", "backlog", "deny_blocking",
         "ssubscriptions", "obuf_bytes", "obuf_soft_since",
+        "typed",
     )
 
     def __init__(self, server, sock, addr, client_id):
@@ -41,7 +45,11 @@ class Connection(object):
         self.lib_ver = None
         self.db = server.keyspace.dbs[0]
         self.proto = 2
-        self.authenticated = not server.config.requirepass
+        # Typed values in replies (project extension): only after HELLO 3 TYPED or
+        # once the connection has sent a typed value itself (Task Q4).
+        self.typed = False
+        # As Redis' createClient: authenticated while the default user is on and nopass.
+        self.authenticated = acl_of(server).open_default()
         self.user = "default"
         cfg = server.config
         self.reader = RequestReader(cfg.proto_max_bulk_len, cfg.client_query_buffer_limit)
@@ -71,6 +79,8 @@ class Connection(object):
         self.deny_blocking = False # inside EXEC or a script: blocking commands time out at once
         self.obuf_bytes = 0        # bytes in ``pending`` (client-output-buffer-limit)
         self.obuf_soft_since = None  # when the pending output went over the soft limit
+        if sock is not None and acl_protected(server, addr):
+            _refuse(sock)
 
     # --- the call seam: what a command says about itself ------------------------------
     # Commands receive the connection as ``ctx`` and report their effects here,
@@ -161,13 +171,23 @@ class Connection(object):
             "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d "
             "sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=%d "
             "multi-mem=0 rbs=%d rbp=%d obl=0 oll=%d omem=%d tot-mem=%d events=%s "
-            "cmd=%s user=%s redir=-1 resp=%d" % (
+            "cmd=%s user=%s redir=%d resp=%d" % (
                 self.id, self.addr, self.laddr, self.fd, _name(self.name),
                 int(now - self.created), int(now - self.last_interaction), flags,
                 self.db.index, sub, psub, ssub, multi, qbuf, 0, running[1], 16384, 0,
                 oll, omem, 20000 + qbuf + omem, "rw" if oll else "r",
                 self.last_command.decode("utf-8", "replace").lower(),
-                self.user, self.proto))
+                self.user, redirect_of(self), self.proto))
+
+
+def _refuse(sock):
+    """Protected mode: Redis' DENIED reply, then the connection ends. Shutting the
+    socket down makes the server's read watcher see end-of-file and drop the client."""
+    try:
+        sock.send(errors.PROTECTED_MODE_DENIED.encode())
+        sock.shutdown(2)
+    except OSError:
+        pass
 
 
 def _name(n):

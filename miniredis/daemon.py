@@ -14,6 +14,8 @@ import logging
 import logging.handlers
 import os
 import select
+import signal
+import socket
 import sys
 import tempfile
 import time
@@ -153,7 +155,7 @@ class PidFile(object):
     def claim(self):
         """Refuse to start if the pidfile names a live process; a stale one is replaced later."""
         pid = _read_pid(self.path)
-        if pid is not None and pid != os.getpid() and _alive(pid):
+        if pid is not None and pid != os.getpid() and _alive(pid) and is_miniredis(pid):
             raise StartupError("miniredis-server: pidfile %s names running process %d; "
                                "not starting (remove it if that process is not ours)"
                                % (self.path, pid))
@@ -200,6 +202,26 @@ def _alive(pid):
     except PermissionError:
         return True  # exists, owned by someone else
     return True
+
+
+def is_miniredis(pid):
+    """Whether process `pid` runs miniredis (a pid left by a reboot may be anyone's now).
+
+    Read from /proc/<pid>/cmdline: some argument named miniredis* (the
+    console script, ``-m miniredis``, ``miniredis/__main__.py``). Where
+    /proc does not exist, any live process counts.
+    """
+    if not os.path.isdir("/proc/self"):
+        return True
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            args = f.read().split(b"\0")
+    except PermissionError:
+        return True   # someone else's process we cannot inspect: be careful
+    except OSError:
+        return False
+    return any(os.path.basename(a.rstrip(b"/")).startswith(b"miniredis") or
+               a.startswith(b"miniredis/") for a in args)
 
 
 def _atomic_write(path, data):
@@ -269,3 +291,50 @@ def check_logfile(path):
             pass
     except OSError as e:
         raise StartupError(e.strerror or os.strerror(errno.EIO))
+
+
+# --- supervision (Task Q4) -------------------------------------------------------
+
+def supervision(mode):
+    """The supervisor in charge ("systemd", "upstart") or None, as Redis' redisIsSupervised.
+
+    ``auto`` picks systemd when NOTIFY_SOCKET is set, upstart when UPSTART_JOB is.
+    Returns (supervisor or None, warning or None).
+    """
+    if mode == "auto":
+        if os.environ.get("NOTIFY_SOCKET"):
+            return "systemd", None
+        if os.environ.get("UPSTART_JOB"):
+            return "upstart", None
+        return None, None
+    if mode == "systemd":
+        if not os.environ.get("NOTIFY_SOCKET"):
+            return None, "systemd supervision requested or auto-detected, but NOTIFY_SOCKET not found!"
+        return "systemd", None
+    if mode == "upstart":
+        if not os.environ.get("UPSTART_JOB"):
+            return None, "upstart supervision requested, but UPSTART_JOB not found!"
+        return "upstart", None
+    return None, None
+
+
+def notify_supervisor(supervisor, *messages):
+    """Tell systemd (sd_notify datagrams) or upstart (SIGSTOP) how we are doing."""
+    if supervisor == "upstart":
+        if "READY=1" in messages:
+            os.environ.pop("UPSTART_JOB", None)
+            os.kill(os.getpid(), signal.SIGSTOP)
+        return
+    if supervisor != "systemd":
+        return
+    address = os.environ.get("NOTIFY_SOCKET", "")
+    if address.startswith("@"):
+        address = "\0" + address[1:]   # Linux abstract namespace
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:
+        for message in messages:
+            sock.sendto((message + "\n").encode(), address)
+    except OSError as e:
+        logging.getLogger("miniredis").warning("Can't send notification to systemd: %s", e)
+    finally:
+        sock.close()

@@ -19,7 +19,9 @@ import logging
 import time
 
 from . import errors
+from .acl import Acl
 from .errors import CommandError
+from .eviction import Eviction
 from .protocol import TypedArgs
 from .registry import COMMANDS, LOOKUP, CommandSpec
 from .replies import BLOCKED, QUEUED, Error
@@ -44,7 +46,18 @@ class Dispatcher(object):
         self.blocking = server.blocking
         # fn(conn, spec, argv) -> reply or None; a reply short-circuits execution.
         self.context_hooks = []
+        # Users and permissions; registers its hook in context_hooks only while needed.
+        self.acl = Acl(server, self.context_hooks)
+        # Observability (slowlog.py): a command that took at least slow[0] seconds
+        # goes to on_slow(conn, spec, argv, seconds) (slow log, latency monitor);
+        # then fn(conn, spec, argv) in call_hooks runs after every command, nested
+        # ones too, registered only while needed (MONITOR, client tracking).
+        self.slow = [float("inf")]
+        self.on_slow = None
+        self.call_hooks = []
         self.dispatch, self.execute, self.retry = self._build()
+        # maxmemory (eviction.py): its OOM context rule is registered only while maxmemory > 0.
+        server.eviction = Eviction(server, self)
 
     def resolve(self, argv):
         """(spec, error_message): the spec to run for argv, with arity checked."""
@@ -99,6 +112,9 @@ class Dispatcher(object):
         blocked = BLOCKED
         queued = QUEUED
         reject_in_multi = self._reject_in_multi
+        slow = self.slow
+        call_hooks = self.call_hooks
+        after_call = self._after_call
         nesting = [0]   # depth of EXEC / script calls running commands
 
         def dispatch(conn, argv, spec=None):
@@ -121,8 +137,10 @@ class Dispatcher(object):
                 conn.last_command = spec.fullname_bytes
                 if not conn.authenticated and not spec.no_auth:
                     return reject_in_multi(conn, argv, error(errors.NOAUTH, spec))
-                if type(argv) is typed_args and not spec.typed_ok(argv):
-                    return reject_in_multi(conn, argv, error(errors.TYPED_POSITION, spec))
+                if type(argv) is typed_args:
+                    if not spec.typed_ok(argv):
+                        return reject_in_multi(conn, argv, error(errors.TYPED_POSITION, spec))
+                    conn.typed = True   # sending a typed value opts in to reading them
                 if context_hooks:
                     for hook in context_hooks:
                         r = hook(conn, spec, argv)
@@ -145,12 +163,19 @@ class Dispatcher(object):
                 reply = error(e.message)
             except Exception as e:  # a bug must not take the connection or the server down
                 reply = self._internal_error(spec, argv, e)
-            spec.usec += perf() - t0
+            dt = perf() - t0
+            spec.usec += dt
             if reply is blocked:
+                if call_hooks:
+                    # MONITOR shows a blocking command when it is called, not when served.
+                    for hook in call_hooks:
+                        hook(conn, spec, argv)
                 # Counted once it is answered (served or timed out), as Redis does.
                 blocking.park(conn, spec, argv)
             else:
                 spec.calls += 1
+                if dt >= slow[0] or call_hooks:
+                    after_call(conn, spec, argv, dt)
             if prop_listeners:
                 p = conn.prop
                 if p is not None:
@@ -187,6 +212,12 @@ class Dispatcher(object):
             return dispatch(conn, argv, spec)
 
         return dispatch, execute, retry
+
+    def _after_call(self, conn, spec, argv, seconds):
+        if seconds >= self.slow[0]:
+            self.on_slow(conn, spec, argv, seconds)
+        for hook in self.call_hooks:
+            hook(conn, spec, argv)
 
     def _slow_resolve(self, conn, argv):
         """Unknown name, wrong arity, subcommands, HTTP requests: a spec, an error reply or None."""

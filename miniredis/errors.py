@@ -439,3 +439,73 @@ BITFIELD_TYPE = ("ERR Invalid bitfield type. Use something like i16 u8. "
                   "Note that u64 is not supported but i64 is.")
 BITFIELD_OVERFLOW = "ERR Invalid OVERFLOW type specified"
 BITFIELD_RO_WRITE = "ERR BITFIELD_RO only supports the GET subcommand"
+
+# --- Task Q4: configuration that tells the truth (config.py, cli.py) --------------------
+ACTIVEDEFRAG_UNSUPPORTED = (
+    "Active defragmentation cannot be enabled: it requires a Redis server compiled with a "
+    "modified Jemalloc like the one shipped by default with the Redis source distribution")
+
+# --- Q2 observability (commands/observability.py, client_cmd.py PAUSE/TRACKING) -----
+SLOWLOG_COUNT = "ERR count should be greater than or equal to -1"
+LATENCY_NO_SAMPLES_FMT = "ERR No samples available for event '%s'"
+MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+MODULE_NOT_ALLOWED = ("ERR MODULE command not allowed. If the enable-module-command option is set "
+                      "to \"local\", you can run it from a local connection, otherwise you need to "
+                      "set this option in the configuration file, and then restart the server.")
+MODULE_LOAD_FAILED = "ERR Error loading the extension. Please check the server logs."
+MODULE_UNLOAD_FMT = "ERR Error unloading module: no such module with that name"
+PAUSE_TIMEOUT_NOT_INTEGER = "ERR timeout is not an integer or out of range"
+PAUSE_TIMEOUT_NEGATIVE = "ERR timeout is negative"
+PAUSE_MODE = "ERR CLIENT PAUSE mode must be WRITE or ALL"
+TRACKING_PREFIX_NEEDS_BCAST = "ERR PREFIX option requires BCAST mode to be enabled"
+TRACKING_BCAST_OPTS = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+TRACKING_OPTIN_OPTOUT = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+TRACKING_NO_REDIRECT_CLIENT = "ERR The client ID you want redirect to does not exist"
+TRACKING_ONE_REDIRECT = "ERR A client can only redirect to a single other client"
+TRACKING_PREFIX_OVERLAP_NEW_FMT = ("ERR Prefix '%s' overlaps with another provided prefix '%s'. "
+                                   "Prefixes for a single client must not overlap.")
+TRACKING_PREFIX_OVERLAP_OLD_FMT = ("ERR Prefix '%s' overlaps with an existing prefix '%s'. "
+                                   "Prefixes for a single client must not overlap.")
+TRACKING_SWITCH_BCAST = ("ERR You can't switch BCAST mode on/off before disabling tracking for "
+                         "this client, and then re-enabling it with a different mode.")
+TRACKING_SWITCH_OPT = ("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for "
+                       "this client, and then re-enabling it with a different mode.")
+CACHING_NOT_TRACKING = ("ERR CLIENT CACHING can be called only when the client is in tracking "
+                        "mode with OPTIN or OPTOUT mode enabled")
+CACHING_YES_NEEDS_OPTIN = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+CACHING_NO_NEEDS_OPTOUT = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."
+
+# --- Q1: users and access (miniredis/acl.py, commands/acl.py) -----------------------
+ACL_USERNAME_SPACES = "ERR Usernames can't contain spaces or null characters"
+ACL_DEFAULT_UNDELETABLE = "ERR The 'default' user cannot be removed"
+ACL_UNKNOWN_CATEGORY_FMT = "ERR Unknown category '%s'"
+ACL_GENPASS_BITS = ("ERR ACL GENPASS argument must be the number of bits for the output "
+                    "password, a positive number up to 4096")
+ACL_USER_NOT_FOUND_FMT = "ERR User '%s' not found"
+ACL_COMMAND_NOT_FOUND_FMT = "ERR Command '%s' not found"
+ACL_NO_FILE = ("ERR This Redis instance is not configured to use an ACL file. You may want to "
+               "specify users via the ACL SETUSER command and then issue a CONFIG REWRITE "
+               "(assuming you have a Redis configuration file set) in order to store users in "
+               "the Redis configuration.")
+ACL_SAVE_FAILED = ("ERR There was an error trying to save the ACLs. Please check the server "
+                   "logs for more information")
+PROTECTED_MODE_DENIED = (
+    "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+    "password is set for the default user. In this mode connections are only accepted from "
+    "the loopback interface. If you want to connect from external computers to Redis you may "
+    "adopt one of the following solutions: 1) Just disable protected mode sending the command "
+    "'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from "
+    "the same host the server is running, however MAKE SURE Redis is not publicly accessible "
+    "from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) "
+    "Alternatively you can just disable the protected mode by editing the Redis configuration "
+    "file, and setting the protected mode option to 'no', and then restarting the server. 3) "
+    "If you started the server manually just for testing, restart it with the "
+    "'--protected-mode no' option. 4) Setup a an authentication password for the default user. "
+    "NOTE: You only need to do one of the above things in order for the server to start "
+    "accepting connections from the outside.\r\n")
+
+# --- Q3: maxmemory, eviction and MEMORY (eviction.py, commands/memory.py) ------------
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
+CONFIG_PORT_UNAVAILABLE = "Unable to listen on this port. Check server logs."
+CONFIG_BIND_FAILED = "Failed to bind to specified addresses."
+HELLO_TYPED_RESP3 = "ERR typed values need RESP3: use HELLO 3 TYPED"

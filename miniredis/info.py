@@ -19,6 +19,7 @@ import resource
 import sys
 import time
 
+from . import tracking
 from . import __version__
 from .registry import all_specs
 
@@ -123,7 +124,7 @@ def _clients(server):
         "client_recent_max_input_buffer:%d" % max_in,
         "client_recent_max_output_buffer:%d" % _recent_max_output(server, clients),
         "blocked_clients:%d" % blocked,
-        "tracking_clients:0",
+        "tracking_clients:%d" % tracking.info_fields(server)[0],
         "clients_in_timeout_table:%d" % timed,
     ]
 
@@ -159,17 +160,17 @@ def _total_system_memory():
 
 def _memory(server):
     cfg = server.config
-    # Python has no cheap allocator-wide "allocated bytes" counter (tracemalloc
-    # would slow every allocation), so used_memory is the resident size.
-    used = rss_bytes()
-    peak = max(getattr(server, "used_memory_peak", 0), used)
-    server.used_memory_peak = peak
+    # used_memory is the figure maxmemory bounds: the project's estimate of the
+    # dataset (eviction.py); the process' resident size is used_memory_rss.
+    used = server.eviction.used_memory()
+    rss = rss_bytes()
+    peak = max(server.eviction.peak, used)
     total = _total_system_memory()
     return [
         "used_memory:%d" % used,
         "used_memory_human:%s" % human_bytes(used),
-        "used_memory_rss:%d" % used,
-        "used_memory_rss_human:%s" % human_bytes(used),
+        "used_memory_rss:%d" % rss,
+        "used_memory_rss_human:%s" % human_bytes(rss),
         "used_memory_peak:%d" % peak,
         "used_memory_peak_human:%s" % human_bytes(peak),
         "used_memory_peak_perc:%.2f%%" % (100.0 * used / peak if peak else 100.0),
@@ -245,6 +246,7 @@ def _persistence(server):
 
 
 def _stats(server):
+    tracked = tracking.info_fields(server)
     st = server.stats
     ps = server.pubsub
     return [
@@ -262,7 +264,7 @@ def _stats(server):
         "sync_partial_ok:0",
         "sync_partial_err:0",
         "expired_keys:%d" % server.keyspace.expired_keys,
-        "evicted_keys:0",
+        "evicted_keys:%d" % server.keyspace.evicted_keys,
         "evicted_clients:0",
         "total_eviction_exceeded_time:0",
         "current_eviction_exceeded_time:0",
@@ -281,9 +283,9 @@ def _stats(server):
         "active_defrag_key_misses:0",
         "total_active_defrag_time:0",
         "current_active_defrag_time:0",
-        "tracking_total_keys:0",
-        "tracking_total_items:0",
-        "tracking_total_prefixes:0",
+        "tracking_total_keys:%d" % tracked[1],
+        "tracking_total_items:%d" % tracked[2],
+        "tracking_total_prefixes:%d" % tracked[3],
         # Errors replied to a master or read from the AOF: neither exists here.
         "unexpected_error_replies:0",
         "total_error_replies:%d" % st.total_error_replies,

@@ -30,6 +30,15 @@ a cached int (``Keyspace.lru_now``, one shared object per second) refreshed
 by :meth:`Keyspace.tick`, which the server's cron calls through
 :meth:`Keyspace.active_expire_cycle` -- as Redis refreshes its LRU clock in
 serverCron -- so the GET/SET path never reads the clock for it.
+
+LFU counters (only while an LFU maxmemory policy is on, ``Keyspace.lfu`` set
+by eviction.py) live in the same tracker: the value is then an :class:`LFU`
+int holding Redis' 24 bits (last decrement minute << 8 | log counter). An
+``LFU`` is never the cached ``lru_now`` object, so every access of such a key
+takes the slow path of :meth:`Database._record`, which decays and increments
+the counter as Redis' updateLFU; while no LFU policy is on nothing changes.
+A key with no counter (new, or forgotten by the bounded tracker) starts at
+Redis' initial value 5 on its next access and reads as 0 until then.
 """
 
 import random
@@ -48,6 +57,39 @@ def wall_clock_ms():
 
 # Keys whose access time is remembered exactly, per database (~6 MB when full).
 ACCESS_TRACKER_CAP = 100000
+
+LFU_INIT_VAL = 5
+
+
+class LFU(int):
+    """An access tracker entry under an LFU policy: minutes << 8 | counter."""
+    __slots__ = ()
+
+
+def lfu_decayed(entry, now_min, decay_time):
+    """The counter of an LFU entry after its decay (Redis' LFUDecrAndReturn); 0 without one."""
+    if type(entry) is not LFU:
+        return 0
+    counter = entry & 255
+    if decay_time:
+        last = entry >> 8
+        elapsed = now_min - last if now_min >= last else 65535 - last + now_min
+        periods = elapsed // decay_time
+        counter = 0 if periods > counter else counter - periods
+    return counter
+
+
+def lfu_touched(entry, now_sec, config):
+    """The LFU entry after one access (Redis' updateLFU); a new key gets the initial counter."""
+    now_min = (now_sec // 60) & 0xFFFF
+    if type(entry) is not LFU:
+        return LFU((now_min << 8) | LFU_INIT_VAL)
+    counter = lfu_decayed(entry, now_min, config.lfu_decay_time)
+    if counter < 255:
+        base = max(0, counter - LFU_INIT_VAL)
+        if random.random() < 1.0 / (base * config.lfu_log_factor + 1):
+            counter += 1
+    return LFU((now_min << 8) | counter)
 
 
 class Database(object):
@@ -122,7 +164,21 @@ class Database(object):
     def idle_seconds(self, key):
         """Seconds since the last access of key (a lower bound when it is no longer tracked)."""
         t = self.access.get(key)
-        return max(0, self.keyspace.lru_now - (self.horizon if t is None else t))
+        if t is None or type(t) is LFU:   # LFU data says nothing of idle time
+            t = self.horizon
+        return max(0, self.keyspace.lru_now - t)
+
+    def lfu_freq(self, key):
+        """OBJECT FREQ: the key's decayed LFU counter (no access recorded)."""
+        cfg = self.keyspace.lfu
+        now_min = (self.keyspace.lru_now // 60) & 0xFFFF
+        return lfu_decayed(self.access.get(key), now_min, cfg.lfu_decay_time if cfg else 1)
+
+    def set_freq(self, key, counter):
+        """Give a live key an LFU counter (RESTORE ... FREQ under an LFU policy)."""
+        now_min = (self.keyspace.lru_now // 60) & 0xFFFF
+        self.access.pop(key, None)
+        self.access[key] = LFU((now_min << 8) | min(255, max(0, counter)))
 
     def touch(self, key):
         """Record an access to a key known to be live.
@@ -138,16 +194,20 @@ class Database(object):
     def _record(self, key, now):
         acc = self.access
         # Re-inserting moves the key to the end: the dict stays ordered by time.
-        if acc.pop(key, None) is None and len(acc) >= ACCESS_TRACKER_CAP:
+        old = acc.pop(key, None)
+        if old is None and len(acc) >= ACCESS_TRACKER_CAP:
             acc = self._forget_oldest()
-        acc[key] = now
+        lfu = self.keyspace.lfu
+        acc[key] = now if lfu is None else lfu_touched(old, now, lfu)
 
     def _forget_oldest(self):
         """Drop the oldest quarter of the tracker; returns the new tracker dict."""
         items = iter(self.access.items())
         deque(islice(items, len(self.access) // 4 - 1), maxlen=0)
         # The newest forgotten access bounds every untracked key's last access.
-        self.horizon = next(items)[1]
+        newest = next(items)[1]
+        if type(newest) is not LFU:
+            self.horizon = newest
         self.access = acc = dict(items)
         return acc
 
@@ -410,6 +470,9 @@ class Keyspace(object):
         self.on_change = []   # fn(db, key)
         self.on_expire = []   # fn(db, key)
         self.expired_keys = 0
+        self.evicted_keys = 0  # INFO evicted_keys (eviction.py)
+        # The config while an LFU maxmemory policy is on (set by eviction.py), else None.
+        self.lfu = None
         self.hits = 0         # INFO keyspace_hits / keyspace_misses
         self.misses = 0
         self.dirty = 0        # changes since the last save, as Redis' server.dirty
@@ -432,7 +495,7 @@ class Keyspace(object):
 
     def reset_stats(self):
         """CONFIG RESETSTAT: the counters INFO shows."""
-        self.expired_keys = self.hits = self.misses = 0
+        self.expired_keys = self.evicted_keys = self.hits = self.misses = 0
 
     def signal(self, db_index, key):
         wk = (db_index, key)

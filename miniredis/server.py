@@ -17,6 +17,7 @@ Command code therefore must not block on gevent; work that waits (later:
 blocking pops) registers itself and answers from another callback.
 """
 
+import errno
 import logging
 import os
 import socket
@@ -39,7 +40,11 @@ from .persistence.snapshot import Snapshots
 from .pubsub import PubSub, subscribed
 from .watch import Watches
 from .protocol import BULK_HEADERS, CRLF, RequestReader, encode_into
+from . import slowlog
 from .replies import BLOCKED, Simple
+from . import errors
+from .config import ConfigError
+from .daemon import VERBOSE
 
 log = logging.getLogger("miniredis")
 
@@ -124,6 +129,7 @@ class Server(object):
         self.on_disconnect = [self.blocking.disconnected, self.watches.unwatch_all]
         self.active_expire_enabled = True  # DEBUG SET-ACTIVE-EXPIRE
         self.config.on_set.append(self._config_changed)
+        slowlog.install(self)   # slow log + latency monitor on the dispatcher's slow path
         self.pubsub = PubSub(self)
         self.notifications = Notifications(self)
         self.obuf_peak = (0, 0.0)   # (largest pending output seen, when): INFO's recent max
@@ -151,30 +157,67 @@ class Server(object):
     def start(self):
         """Bind every address; raises OSError (e.g. EADDRINUSE) before serving anything."""
         cfg = self.config
-        for host in cfg.bind:
-            host = host.lstrip("-")  # '-::1' means "optional" in redis.conf
+        self.listeners, self.bound = self._listen(cfg.bind, cfg.port)
+        # CONFIG SET port / bind rebind as Redis 7.0 does (Task Q4).
+        cfg.appliers["port"] = self._apply_port
+        cfg.appliers["bind"] = self._apply_bind
+        self.background.append(gevent.spawn(self._cron))
+
+    def _listen(self, hosts, port):
+        """([(sock, watcher)], [(host, port)]) listening on every address.
+
+        '*' and '::*' are the wildcards of redis.conf; a '-' prefix marks an
+        address that may be unavailable on this host (skipped, as Redis does).
+        On any other failure what was opened is closed and OSError raised.
+        """
+        listeners, bound = [], []
+        for word in hosts:
+            host = {"*": "0.0.0.0", "::*": "::"}.get(word.lstrip("-"), word.lstrip("-"))
             family = socket.AF_INET6 if ":" in host else socket.AF_INET
-            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock = None
             try:
+                sock = socket.socket(family, socket.SOCK_STREAM)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 if family == socket.AF_INET6:
                     sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-                sock.bind((host, cfg.port))
-                sock.listen(cfg.tcp_backlog)
-            except OSError:
-                sock.close()
-                for lsock, watcher in self.listeners:
-                    watcher.stop()
-                    watcher.close()
-                    lsock.close()
-                self.listeners = []
+                sock.bind((host, port))
+                sock.listen(self.config.tcp_backlog)
+            except OSError as e:
+                if sock is not None:
+                    sock.close()
+                if word.startswith("-") and e.errno in _OPTIONAL_BIND_ERRORS:
+                    continue
+                _close_listeners(listeners)
                 raise
             sock.setblocking(False)
             watcher = self.loop.io(sock.fileno(), _READ)
             watcher.start(self._accept, sock)
-            self.listeners.append((sock, watcher))
-            self.bound.append(sock.getsockname()[:2])
-        self.background.append(gevent.spawn(self._cron))
+            listeners.append((sock, watcher))
+            bound.append(sock.getsockname()[:2])
+        return listeners, bound
+
+    def _apply_port(self, port):
+        # Redis' changeListenPort: the old listeners close first, then the new
+        # port is bound; a failure is rolled back by re-applying the old port.
+        _close_listeners(self.listeners)
+        self.listeners, self.bound = [], []
+        if port == 0:
+            return   # no TCP listener at all (in-process servers start on port 0 = any)
+        try:
+            self.listeners, self.bound = self._listen(self.config.bind, port)
+        except OSError:
+            raise ConfigError(errors.CONFIG_PORT_UNAVAILABLE)
+
+    def _apply_bind(self, hosts):
+        # Redis' changeBindAddr: close, bind the new addresses; on failure the
+        # rollback binds the old ones again.
+        _close_listeners(self.listeners)
+        self.listeners, self.bound = [], []
+        try:
+            self.listeners, self.bound = self._listen(hosts, self.config.port)
+        except OSError:
+            log.warning("Failed to bind, trying to restore old listening sockets.")
+            raise ConfigError(errors.CONFIG_BIND_FAILED)
 
     def serve_forever(self):
         self.start()
@@ -184,10 +227,7 @@ class Server(object):
         """Stop accepting, close clients, end background work; idempotent."""
         if self.stopped.is_set():
             return
-        for sock, watcher in self.listeners:
-            watcher.stop()
-            watcher.close()
-            sock.close()
+        _close_listeners(self.listeners)
         self.listeners = []
         for c in list(self.clients.values()):
             self.close_client(c)
@@ -213,6 +253,10 @@ class Server(object):
             gevent.sleep(1.0 / hz)
             self.keyspace.tick()  # the access tracker's cached second
             try:
+                self._clients_cron(time.time())
+            except Exception:
+                log.exception("clients cron failed")
+            try:
                 self.snapshots.cron()   # reap a BGSAVE child, save points
             except Exception:
                 log.exception("snapshot cron failed")
@@ -225,6 +269,40 @@ class Server(object):
             if self.events.ops:
                 # DELs of keys expired here go out now, not with the next command.
                 self.events.flush_each()
+
+    _next_client_cron = 0.0
+    _next_report = 0.0
+
+    def _clients_cron(self, now):
+        """Once a second: close idle clients (timeout); every 5 s the debug/verbose report."""
+        if now < self._next_client_cron:
+            return
+        self._next_client_cron = now + 1.0
+        idle = self.config.timeout
+        if idle:
+            for conn in list(self.clients.values()):
+                # As Redis' clientsCronHandleTimeout: never subscribers, blocked
+                # clients (their own timeout applies) or monitors (flag O).
+                if (now - conn.last_interaction > idle and conn.blocked is None
+                        and not subscribed(conn) and "O" not in conn.flags
+                        and conn is not self.serving):
+                    log.log(VERBOSE, "Closing idle client")
+                    self.close_client(conn)
+        if now >= self._next_report and log.isEnabledFor(VERBOSE):
+            self._next_report = now + 5.0
+            self._log_report()
+
+    def _log_report(self):
+        """What Redis' serverCron logs every 5 seconds at verbose and debug levels."""
+        for i, db in enumerate(self.keyspace.dbs):
+            n = len(db)
+            if n:
+                log.log(VERBOSE, "DB %d: %d keys (%d volatile) in %d slots HT.", i, n,
+                        len(db.expires), _slots(n))
+        if log.isEnabledFor(logging.DEBUG):
+            from .info import rss_bytes
+            log.debug("%d clients connected (0 replicas), %d bytes in use",
+                      len(self.clients), rss_bytes())
 
     # --- connections -----------------------------------------------------------
     def new_client_id(self):
@@ -257,8 +335,12 @@ class Server(object):
             return
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.config.tcp_keepalive > 0:
+                set_keepalive(sock, self.config.tcp_keepalive)
         except OSError:
             pass
+        if log.isEnabledFor(VERBOSE):
+            log.log(VERBOSE, "Accepted %s:%d", addr[0], addr[1])
         conn = Connection(self, sock, addr, self.new_client_id())
         conn.reading = self.loop.io(sock.fileno(), _READ)
         conn.writing = self.loop.io(sock.fileno(), _WRITE)
@@ -309,6 +391,8 @@ class Server(object):
             self.close_client(conn)
             return
         if not data:
+            if log.isEnabledFor(VERBOSE):
+                log.log(VERBOSE, "Client closed connection %s", conn.info_line())
             self.close_client(conn)
             return
         self.stats.net_input_bytes += len(data)
@@ -506,3 +590,36 @@ class Server(object):
     # --- helpers for commands -----------------------------------------------------
     def uptime(self):
         return time.time() - self.start_time
+
+
+# --- Task Q4 helpers: listeners, keep-alive -------------------------------------------
+
+# Errors for which an optional ('-' prefixed) bind address is skipped, as Redis does.
+_OPTIONAL_BIND_ERRORS = frozenset(getattr(errno, name) for name in (
+    "ENOPROTOOPT", "EPROTONOSUPPORT", "ESOCKTNOSUPPORT", "EPFNOSUPPORT", "EAFNOSUPPORT",
+    "EADDRNOTAVAIL") if hasattr(errno, name))
+
+
+def _close_listeners(listeners):
+    for sock, watcher in listeners:
+        watcher.stop()
+        watcher.close()
+        sock.close()
+
+
+def set_keepalive(sock, interval):
+    """tcp-keepalive as Redis' anetKeepAlive: probes after `interval` idle seconds,
+    every interval/3 seconds, three of them."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    if hasattr(socket, "TCP_KEEPIDLE"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, interval)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(1, interval // 3))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+
+
+def _slots(n):
+    """The hash table size Redis would have for n keys (next power of two, at least 4)."""
+    size = 4
+    while size < n:
+        size *= 2
+    return size

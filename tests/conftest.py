@@ -115,6 +115,14 @@ def compat(request, mini_server, redis_server):
 
 
 @pytest.fixture
+def resp2_compat(mini_server, redis_server):
+    """Compat in RESP2 only: for comparisons that do not depend on the protocol."""
+    c = Compat(mini_server, redis_server, 2)
+    yield c
+    c.close()
+
+
+@pytest.fixture
 def on_both(mini_server, redis_server):
     """run(fn, proto=2): fn(Scenario) on miniredis and on redis-server; the same result.
 

@@ -26,13 +26,14 @@ threading primitives and sockets cooperate with greenlets.
     >>> with r.pipeline() as p:                       # MULTI ... EXEC
     ...     p.incr("n").get("n").execute()
     [1, b'1']
-    >>> r.set("k", {"a": [1, 2.5, True, None]})       # typed values: miniredis + protocol=3
+    >>> t = Redis.from_url("redis://localhost:6379/0?typed=yes")   # typed values: opt-in
+    >>> t.set("k", {"a": [1, 2.5, True, None]})       # (miniredis + protocol=3 only)
     True
-    >>> r.get("k")
+    >>> t.get("k")
     {b'a': [1, 2.5, True, None]}
 
 Deliberate differences from redis-py: RESP3 is the default protocol; typed
-values (above) on a server that declares it accepts them; no TLS, cluster,
+values (above, with typed=True) on a server that accepts HELLO 3 TYPED; no TLS, cluster,
 sentinel, client-side caching or asyncio client.
 """
 

@@ -61,13 +61,14 @@ class Redis(CoreCommands):
     """A thread-safe client: every call borrows a pooled connection for its duration.
 
     The arguments are redis-py's (those that make sense here; ``ssl`` is not
-    supported). Differences: ``protocol=3`` is the default, and on miniredis
-    the VALUE of SET & co may then be any of dict, list, tuple, int, float,
-    bool, None, bytes, str, which GET returns as sent (a project extension;
-    ``typed_values=False`` turns it off). Typed values are sent only to a
-    server that declares it accepts them: to another server (a real Redis)
-    ints and floats go as text, like redis-py, and other values raise
-    DataError before anything is sent.
+    supported). Differences: ``protocol=3`` is the default, and with
+    ``typed=True`` (alias ``typed_values``) on miniredis the VALUE of SET & co
+    may be any of dict, list, tuple, int, float, bool, None, bytes, str, which
+    GET returns as sent (a project extension, off by default). The client
+    opts in with ``HELLO 3 TYPED``, which only miniredis accepts: to another
+    server (a real Redis), and always in plain mode, ints and floats go as
+    text, like redis-py, and other values raise DataError before anything is
+    sent.
     """
 
     def __init__(self, host="127.0.0.1", port=6379, db=0, password=None, socket_timeout=None,
@@ -76,7 +77,9 @@ class Redis(CoreCommands):
                  encoding="utf-8", encoding_errors="strict",
                  decode_responses=False, retry_on_timeout=False, ssl=False,
                  max_connections=None, health_check_interval=0, client_name=None,
-                 username=None, protocol=3, typed_values=True):
+                 username=None, protocol=3, typed_values=False, typed=None):
+        if typed is not None:
+            typed_values = typed
         if ssl:
             raise DataError("ssl=True is not supported by the bundled client")
         if connection_pool is None:

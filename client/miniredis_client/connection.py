@@ -7,11 +7,11 @@ connections to threads or greenlets.
 Must not touch: command arguments or reply meanings (the client does that).
 
 Typed values (a miniredis extension, see :mod:`.encoding`) reach the wire
-only through a connection that knows its server accepts them: the first
-request carrying one asks ``INFO server`` once (miniredis declares itself
-with a ``miniredis_version`` field); any other server gets integers and
-doubles as text and a local DataError for the rest, so a real Redis never
-sees a request it would answer with a protocol error.
+only when the client asked for them (``typed=True``) and the connection's
+handshake ``HELLO 3 TYPED`` was accepted; a server that refuses the option
+(a real Redis) gets the plain HELLO instead, integers and doubles as text and
+a local DataError for the rest, so it never sees a request it would answer
+with a protocol error.
 
 Concurrency uses threading primitives only, looked up at call time, so that
 gevent's monkey-patching turns them into greenlet-aware ones; this module
@@ -64,11 +64,9 @@ def _has_typed(requests):
     return False
 
 
-def _declares_typed(info):
-    """INFO server text of a server that accepts RESP3 typed values (miniredis)."""
-    if isinstance(info, bytes):
-        return b"\nminiredis_version:" in info
-    return isinstance(info, str) and "\nminiredis_version:" in info
+def _typed_refused(reply):
+    """HELLO's answer from a server without the typed-values extension (a real Redis)."""
+    return is_error(reply) and "HELLO option 'TYPED'" in str(reply)
 
 
 # Commands after which a connection no longer matches the pool's settings.
@@ -136,7 +134,10 @@ class Connection(object):
 
     def _handshake(self, settings):
         db, name, username, password = settings
-        hello = [b"HELLO", b"%d" % self.pool.protocol]
+        # Typed values: asked for first, so that a server that refuses the
+        # option (real Redis: a syntax error) has applied nothing of this HELLO.
+        want_typed = self.pool.protocol == 3 and self.pool.typed_values
+        hello = [b"HELLO", b"%d" % self.pool.protocol] + ([b"TYPED"] if want_typed else [])
         if password is not None:
             hello += [b"AUTH", username or b"default", password]
         if name:
@@ -145,7 +146,13 @@ class Connection(object):
         if db:
             requests.append([b"SELECT", b"%d" % db])
         unauthenticated = False
-        for reply in self.call(requests):
+        replies = self.call(requests)
+        if want_typed and _typed_refused(replies[0]):
+            hello.remove(b"TYPED")
+            replies = self.call(requests)
+            want_typed = False
+        self.typed_ok = want_typed and not is_error(replies[0])
+        for reply in replies:
             if isinstance(reply, AuthenticationError) and password is None:
                 # Not fatal: the connection stays up unauthenticated (and in
                 # RESP2), so commands answer NOAUTH and AUTH can be sent
@@ -216,14 +223,8 @@ class Connection(object):
         return [self.read() for _ in requests]
 
     def accepts_typed(self):
-        """Whether typed values may be sent: asked once per socket, only when needed."""
-        if self.typed_ok is None:
-            if self.pool.protocol != 3 or not self.pool.typed_values:
-                self.typed_ok = False
-            else:
-                info = self.call([[b"INFO", b"server"]])[0]
-                self.typed_ok = not is_error(info) and _declares_typed(info)
-        return self.typed_ok
+        """Whether typed values may be sent: the server took HELLO 3 TYPED."""
+        return bool(self.typed_ok)
 
     def send(self, data):
         try:
@@ -305,7 +306,8 @@ class ConnectionPool(object):
     ``max_connections`` bounds how many exist; a caller finding them all in
     use waits up to ``pool_timeout`` seconds for one to be released.
     ``unix_socket_path`` connects through a Unix socket instead of host:port.
-    ``typed_values`` False never sends typed values, even to miniredis.
+    ``typed`` (alias ``typed_values``) True opts in to typed values on miniredis
+    under RESP3 (``HELLO 3 TYPED``); False, the default, never sends or reads them.
     ``health_check_interval`` and ``retry_on_timeout`` are accepted for
     redis-py compatibility and have no effect (a kept connection is checked
     before every use anyway).
@@ -316,8 +318,10 @@ class ConnectionPool(object):
                  decode_responses=False, max_connections=None, client_name=None,
                  pool_timeout=20.0, unix_socket_path=None, socket_keepalive=False,
                  socket_keepalive_options=None, encoding="utf-8", encoding_errors="strict",
-                 typed_values=True,
-                 health_check_interval=0, retry_on_timeout=False):
+                 typed_values=False,
+                 health_check_interval=0, retry_on_timeout=False, typed=None):
+        if typed is not None:
+            typed_values = typed
         protocol = int(protocol)
         if protocol not in (2, 3):
             raise DataError("protocol must be 2 or 3")

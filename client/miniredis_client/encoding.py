@@ -12,7 +12,7 @@ hand it: ``bytes`` for a bulk string, or a reply object (``int``, ``list``,
 
 import datetime
 
-from miniredis.replies import NULL, Bool, Double, Map
+from miniredis.replies import NULL, BigNumber, Bool, Double, Map, Set
 
 from .exceptions import DataError
 
@@ -69,6 +69,8 @@ def plain(a):
         return b"%d" % a
     if t is Double:
         return repr(float(a.value)).encode()
+    if t is BigNumber:
+        return a.text
     raise DataError("Invalid input of type: %r. Convert to a bytes, string, int or float first "
                     "(typed values need miniredis and protocol=3)" % _python_type(a))
 
@@ -77,7 +79,7 @@ def _python_type(a):
     """The Python type name a typed argument was made from (for DataError messages)."""
     if a is NULL:
         return "NoneType"
-    return {Bool: "bool", Map: "dict", list: "list"}.get(type(a), type(a).__name__)
+    return {Bool: "bool", Map: "dict", list: "list", Set: "set"}.get(type(a), type(a).__name__)
 
 
 def typed(v):
@@ -93,7 +95,7 @@ def typed(v):
         return NULL
     if t is int:
         if v < _LLONG_MIN or v > _LLONG_MAX:
-            raise DataError("integer %d does not fit in 64 bits; send it as a string" % v)
+            return BigNumber(b"%d" % v)   # a RESP3 big number; text to a plain server
         return v
     if t is float:
         return Double(v)
@@ -101,6 +103,8 @@ def typed(v):
         return Map([(typed(k), typed(x)) for k, x in v.items()])
     if isinstance(v, (list, tuple)):
         return [typed(x) for x in v]
+    if isinstance(v, (set, frozenset)):
+        return Set([typed(x) for x in v])
     if isinstance(v, (bytearray, memoryview)):
         return bytes(v)
     raise DataError("Cannot send a value of type %r" % type(v).__name__)

@@ -37,6 +37,7 @@ _OPTIONS = {
     "encoding": str,
     "encoding_errors": str,
     "typed_values": _bool,
+    "typed": _bool,
 }
 
 

@@ -10,3 +10,6 @@ from . import transactions, pubsub, scripting, functions  # noqa: F401
 from . import dump  # noqa: F401
 from . import persistence  # noqa: F401
 from . import streams, hyperloglog, geo, bitfield  # noqa: F401
+from . import observability  # noqa: F401
+from . import acl  # noqa: F401
+from . import memory  # noqa: F401

@@ -6,11 +6,11 @@ another client goes through Connection.kill. Unknown subcommands (CLIENT
 SETINFO is one: it is Redis 7.2) are answered by the dispatcher.
 """
 
-from .. import errors
+from .. import errors, pause, tracking
 from ..errors import CommandError
 from ..protocol import string2ll
 from ..registry import container, subcommand
-from ..replies import NULL, OK, Simple, Verbatim
+from ..replies import NULL, OK, Map, Set, Simple, Verbatim
 from .connection import validate_client_name
 
 container("client")
@@ -192,6 +192,147 @@ def client_no_evict(ctx, argv):
     flags = ctx.flags.replace("e", "")
     ctx.flags = flags + "e" if mode == b"on" else flags
     return OK
+
+
+@subcommand("client", "pause")
+def client_pause(ctx, argv):
+    if len(argv) > 4:
+        raise CommandError(errors.unknown_subcommand_or_arity(argv[1], "client"))
+    ms = string2ll(argv[2])
+    if ms is None:
+        raise CommandError(errors.PAUSE_TIMEOUT_NOT_INTEGER)
+    if ms < 0:
+        raise CommandError(errors.PAUSE_TIMEOUT_NEGATIVE)
+    mode = pause.ALL
+    if len(argv) == 4:
+        m = argv[3].lower()
+        if m not in (b"write", b"all"):
+            raise CommandError(errors.PAUSE_MODE)
+        mode = pause.WRITE if m == b"write" else pause.ALL
+    pause.pauses(ctx.server).pause(ms, mode)
+    return OK
+
+
+@subcommand("client", "unpause")
+def client_unpause(ctx, argv):
+    pause.pauses(ctx.server).unpause()
+    return OK
+
+
+@subcommand("client", "tracking")
+def client_tracking(ctx, argv):
+    redirect, bcast, optin, optout, noloop, prefixes = _tracking_options(ctx, argv)
+    mode = argv[2].lower()
+    t = tracking.tracking(ctx.server)
+    if mode == b"off":
+        t.disable(ctx)
+        return OK
+    if mode != b"on":
+        raise CommandError(errors.SYNTAX)
+    if prefixes and not bcast:
+        raise CommandError(errors.TRACKING_PREFIX_NEEDS_BCAST)
+    st = t.states.get(ctx.id)
+    if st is not None and st.bcast != bcast:
+        raise CommandError(errors.TRACKING_SWITCH_BCAST)
+    if bcast and (optin or optout):
+        raise CommandError(errors.TRACKING_BCAST_OPTS)
+    if optin and optout:
+        raise CommandError(errors.TRACKING_OPTIN_OPTOUT)
+    if st is not None and ((optin and st.optout) or (optout and st.optin)):
+        raise CommandError(errors.TRACKING_SWITCH_OPT)
+    if bcast:
+        _check_prefixes(st.prefixes if st is not None else [], prefixes)
+    t.enable(ctx, redirect, bcast, prefixes, optin, optout, noloop)
+    return OK
+
+
+def _tracking_options(ctx, argv):
+    redirect, bcast, optin, optout, noloop, prefixes = 0, False, False, False, False, []
+    i = 3
+    while i < len(argv):
+        opt = argv[i].lower()
+        more = i + 1 < len(argv)
+        if opt == b"redirect" and more:
+            i += 1
+            if redirect:
+                raise CommandError(errors.TRACKING_ONE_REDIRECT)
+            redirect = string2ll(argv[i])
+            if redirect is None:
+                raise CommandError(errors.NOT_INTEGER)
+            if redirect not in ctx.server.clients:
+                raise CommandError(errors.TRACKING_NO_REDIRECT_CLIENT)
+        elif opt == b"bcast":
+            bcast = True
+        elif opt == b"optin":
+            optin = True
+        elif opt == b"optout":
+            optout = True
+        elif opt == b"noloop":
+            noloop = True
+        elif opt == b"prefix" and more:
+            i += 1
+            prefixes.append(argv[i])
+        else:
+            raise CommandError(errors.SYNTAX)
+        i += 1
+    return redirect, bcast, optin, optout, noloop, prefixes
+
+
+def _overlap(a, b):
+    n = min(len(a), len(b))
+    return a[:n] == b[:n]
+
+
+def _check_prefixes(existing, new):
+    for i, p in enumerate(new):
+        for old in existing:
+            if _overlap(old, p):
+                raise CommandError(errors.TRACKING_PREFIX_OVERLAP_OLD_FMT % (
+                    errors.sanitize(p), errors.sanitize(old)))
+        for q in new[i + 1:]:
+            if _overlap(p, q):
+                raise CommandError(errors.TRACKING_PREFIX_OVERLAP_NEW_FMT % (
+                    errors.sanitize(p), errors.sanitize(q)))
+
+
+@subcommand("client", "caching")
+def client_caching(ctx, argv):
+    st = tracking.state_of(ctx)
+    if st is None:
+        raise CommandError(errors.CACHING_NOT_TRACKING)
+    opt = argv[2].lower()
+    if opt == b"yes":
+        if not st.optin:
+            raise CommandError(errors.CACHING_YES_NEEDS_OPTIN)
+    elif opt == b"no":
+        if not st.optout:
+            raise CommandError(errors.CACHING_NO_NEEDS_OPTOUT)
+    else:
+        raise CommandError(errors.SYNTAX)
+    st.caching = True
+    return OK
+
+
+@subcommand("client", "getredir")
+def client_getredir(ctx, argv):
+    st = tracking.state_of(ctx)
+    return -1 if st is None else st.redirect
+
+
+@subcommand("client", "trackinginfo")
+def client_trackinginfo(ctx, argv):
+    st = tracking.state_of(ctx)
+    if st is None:
+        return Map([(b"flags", Set([b"off"])), (b"redirect", -1), (b"prefixes", [])])
+    flags = [b"on"]
+    for on, name in ((st.bcast, b"bcast"), (st.optin, b"optin"),
+                     (st.optin and st.caching, b"caching-yes"), (st.optout, b"optout"),
+                     (st.optout and st.caching, b"caching-no"), (st.noloop, b"noloop"),
+                     (st.broken, b"broken_redirect")):
+        if on:
+            flags.append(name)
+    return Map([(b"flags", Set(flags)), (b"redirect", st.redirect),
+                (b"prefixes", list(st.prefixes))])
 
 
 # Connection.reply_mode values; the server's connection loop applies them.

@@ -1,8 +1,7 @@
 """Connection commands: PING, ECHO, QUIT, HELLO, AUTH, SELECT, RESET (CLIENT lives in client_cmd)."""
 
-import hmac
-
 from .. import errors
+from ..acl import of as acl_of
 from ..errors import CommandError
 from ..registry import command
 from ..replies import OK, PONG, Simple, Map
@@ -35,13 +34,18 @@ def quit(ctx, argv):
 
 
 def check_password(server, user, password):
-    """True when user/password authenticate (only the default user exists before ACL)."""
-    required = server.config.requirepass
-    if user != b"default":
-        return False
-    if not required:
-        return True  # the default user has 'nopass'
-    return hmac.compare_digest(password, required.encode())
+    """True when user/password authenticate: an enabled user with that password (or nopass)."""
+    return acl_of(server).authenticate(user, password) is not None
+
+
+def _login(ctx, user, password, name):
+    """AUTH / HELLO AUTH: authenticate as ``user`` or fail with WRONGPASS, logged as Redis
+    does (the log's object is the command name as the client wrote it)."""
+    acl = acl_of(ctx.server)
+    if acl.authenticate(user, password) is None:
+        acl.add_log(ctx, "auth", "multi" if ctx.multi is not None else "toplevel", name, user)
+        raise CommandError(errors.WRONGPASS)
+    ctx.set_authenticated(user.decode("utf-8", "surrogateescape"))
 
 
 @command("auth")
@@ -49,20 +53,20 @@ def auth(ctx, argv):
     if len(argv) > 3:
         raise CommandError(errors.SYNTAX)
     if len(argv) == 2:
-        if not ctx.server.config.requirepass:
+        # Redis refuses the one-argument form while the default user needs no password.
+        if acl_of(ctx.server).default.nopass:
             raise CommandError(errors.AUTH_NOT_CONFIGURED)
         user, password = b"default", argv[1]
     else:
         user, password = argv[1], argv[2]
-    if not check_password(ctx.server, user, password):
-        raise CommandError(errors.WRONGPASS)
-    ctx.set_authenticated(user.decode("utf-8", "replace"))
+    _login(ctx, user, password, argv[0])
     return OK
 
 
 @command("hello")
 def hello(ctx, argv):
     proto = None
+    typed = False
     i = 1
     if len(argv) >= 2:
         try:
@@ -78,18 +82,25 @@ def hello(ctx, argv):
         opt = argv[i].lower()
         more = len(argv) - i - 1
         if opt == b"auth" and more >= 2:
-            _hello_auth(ctx, argv[i + 1], argv[i + 2])
+            _login(ctx, argv[i + 1], argv[i + 2], argv[0])
             i += 3
         elif opt == b"setname" and more >= 1:
             validate_client_name(argv[i + 1])
             ctx.name = argv[i + 1] or None
             i += 2
+        elif opt == b"typed" and proto is not None:
+            # Project extension (Task Q4): typed values in this connection's replies.
+            typed = True
+            i += 1
         else:
             raise CommandError(errors.HELLO_SYNTAX_FMT % errors.sanitize(argv[i]))
     if not ctx.authenticated:
         raise CommandError(errors.NOAUTH_HELLO)
+    if typed and proto != 3:
+        raise CommandError(errors.HELLO_TYPED_RESP3)
     if proto is not None:
         ctx.set_protocol(proto)
+        ctx.typed = typed
     server = ctx.server
     return Map([
         (b"server", b"redis"),
@@ -100,12 +111,6 @@ def hello(ctx, argv):
         (b"role", b"master"),
         (b"modules", []),
     ])
-
-
-def _hello_auth(ctx, user, password):
-    if not check_password(ctx.server, user, password):
-        raise CommandError(errors.WRONGPASS)
-    ctx.set_authenticated(user.decode("utf-8", "replace"))
 
 
 def validate_client_name(name):
@@ -129,10 +134,13 @@ def reset(ctx, argv):
         hook(ctx)
     ctx.select(0)
     ctx.set_protocol(2)
+    ctx.typed = False
     ctx.name = None
-    if ctx.server.config.requirepass:
-        ctx.authenticated = False
-        ctx.reader.auth_required = True
+    # Back to the default user, authenticated only if it needs no password
+    # (Redis' clearClientConnectionState).
+    ctx.user = "default"
+    ctx.authenticated = acl_of(ctx.server).open_default()
+    ctx.reader.auth_required = not ctx.authenticated
     return RESET_REPLY
 
 

@@ -123,6 +123,8 @@ def restore(ctx, argv):
         db.keyspace.tick()   # the cached second may be stale: IDLETIME must count from now
         db.access.pop(key, None)
         db.access[key] = max(0, db.keyspace.lru_now - idle)
+    if freq is not None and ctx.server.config.maxmemory_policy.endswith("-lfu"):
+        db.set_freq(key, freq)
     ctx.notify(GENERIC, "restore", key)
     return OK
 

@@ -33,6 +33,7 @@ def _fcall(ctx, argv, ro):
     if ro and not readonly:
         raise CommandError(errors.RO_WITH_WRITE_FLAG)
     run = Run(ctx, f.name, False, readonly, argv)
+    run.allow_oom = "allow-oom" in f.flags
     return host.execute(ctx, host.functions.engine, f.fn, run, argv[3:3 + n], argv[3 + n:])
 
 

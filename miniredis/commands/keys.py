@@ -393,7 +393,6 @@ _OBJECT_HELP = [
 # maxmemory policy needs per-key access data in every object.
 _SHARED_INTEGERS = 10000
 _SHARED_REFCOUNT = 2 ** 31 - 1
-_LFU_INIT_VAL = 5
 _EMBSTR_LIMIT = 44
 
 
@@ -413,18 +412,15 @@ def _string_encoding(value):
 
 @subcommand("object", "freq")
 def object_freq(ctx, argv):
-    """Under an LFU policy: Redis' initial counter (5) decayed by one per idle minute.
-
-    Access counts are not kept per key, so the logarithmic increments Redis
-    makes on each access are not reflected (a documented approximation).
-    """
+    """Under an LFU policy: the key's logarithmic access counter, decayed by
+    lfu-decay-time (kept by keyspace.py while an LFU policy is on)."""
     db = ctx.db
     if ctx.db.read(argv[2], touch=False, notify=False) is None:
         return NULL
     if not _uses_lfu(ctx.server.config):
         raise CommandError(errors.OBJECT_FREQ_NO_LFU)
     ctx.server.keyspace.tick()
-    return max(0, _LFU_INIT_VAL - db.idle_seconds(argv[2]) // 60)
+    return db.lfu_freq(argv[2])
 
 
 @subcommand("object", "encoding")

@@ -34,6 +34,7 @@ def _run(ctx, argv, script, sha, ro):
     host = scripting(ctx.server)
     readonly = ro or (flags is not None and "no-writes" in flags)
     run = Run(ctx, sha, True, readonly, argv)
+    run.allow_oom = flags is not None and "allow-oom" in flags
     return host.execute(ctx, host.eval_engine, script.fn, run, keys, args)
 
 

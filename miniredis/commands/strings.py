@@ -29,7 +29,7 @@ from ..events import STRING, GENERIC
 from ..errors import CommandError
 from ..longdouble import ld_format, ld_parse, ld_round
 from ..registry import command
-from ..replies import OK, NULL, Map
+from ..replies import OK, NULL, BigNumber, Map
 from ..datatypes import (
     TypedValue, from_request, to_reply, parse_int, as_bytes,
     LLONG_MAX, LLONG_MIN,
@@ -41,11 +41,27 @@ _STORED = (bytes, int, float, TypedValue)
 # --- lookups (the one place that type-checks) ---------------------------------------
 
 def read_value(ctx, key):
-    """A value GET may return (string or typed), or None; WRONGTYPE for other types."""
+    """A value GET may return (string or typed), or None; WRONGTYPE for other types.
+
+    A connection that has not opted in to typed values (Task Q4) reads only
+    strings and numbers: a boolean, null, array, map or set is WRONGTYPE.
+    """
     v = ctx.db.read(key)
     if v is not None and type(v) not in _STORED:
         raise CommandError(errors.WRONGTYPE)
+    if type(v) is TypedValue and not ctx.typed and type(v.reply) is not BigNumber:
+        raise CommandError(errors.WRONGTYPE)
     return v
+
+
+def value_reply(ctx, v):
+    """The reply for a stored string value: typed for a connection that opted in,
+    else a bulk string (a number as its decimal text, as Redis would hold it)."""
+    if ctx.typed:
+        return to_reply(v)
+    if type(v) is TypedValue:
+        return v.reply.text   # a big number (read_value refused the other kinds)
+    return as_bytes(v)
 
 
 def read_string(ctx, key):
@@ -91,7 +107,9 @@ def get(ctx, argv):
         return NULL
     if type(v) not in _STORED:
         raise CommandError(errors.WRONGTYPE)
-    return to_reply(v)
+    if ctx.typed:
+        return to_reply(v)
+    return value_reply(ctx, read_value(ctx, argv[1]))
 
 
 # SET/GETEX option flags, as Redis' OBJ_SET_* / OBJ_EX ... flags.
@@ -186,7 +204,7 @@ def set_(ctx, argv):
     reply = OK
     if flags & _GET:
         old = read_value(ctx, key)
-        reply = NULL if old is None else to_reply(old)
+        reply = NULL if old is None else value_reply(ctx, old)
         found = old is not None
     else:
         found = db.get(key) is not None
@@ -242,7 +260,7 @@ def getset(ctx, argv):
     ctx.db.set(argv[1], _stored(argv[2]))
     ctx.notify(STRING, "set", argv[1])
     ctx.propagate_as([b"SET", argv[1], argv[2]])
-    return NULL if old is None else to_reply(old)
+    return NULL if old is None else value_reply(ctx, old)
 
 
 @command("getdel")
@@ -251,7 +269,7 @@ def getdel(ctx, argv):
     if v is None:
         return NULL
     _delete_effects(ctx, argv[1])
-    return to_reply(v)
+    return value_reply(ctx, v)
 
 
 def _delete_effects(ctx, key):
@@ -281,7 +299,7 @@ def getex(ctx, argv):
     elif flags & _PERSIST and ctx.db.persist(key):
         ctx.propagate_as([b"PERSIST", key])
         ctx.notify(GENERIC, "persist", key)
-    return to_reply(v)
+    return value_reply(ctx, v)
 
 
 @command("mget")
@@ -292,8 +310,14 @@ def mget(ctx, argv):
         # Unlike GET, a key of another type is just a null here.
         if v is None or type(v) not in _STORED:
             out.append(NULL)
+        elif type(v) is bytes:
+            out.append(v)
+        elif ctx.typed:
+            out.append(to_reply(v))
+        elif type(v) is TypedValue and type(v.reply) is not BigNumber:
+            out.append(NULL)   # not a string for a connection without typed values
         else:
-            out.append(v if type(v) is bytes else to_reply(v))
+            out.append(value_reply(ctx, v))
     return out
 
 

@@ -12,7 +12,7 @@ from .. import errors
 from ..errors import CommandError
 from ..registry import command
 from ..protocol import encode
-from ..replies import NULL_ARRAY, OK, Raw
+from ..replies import NULL_ARRAY, OK, Error, Raw
 from .connection import RESET_HOOKS
 
 
@@ -46,16 +46,21 @@ def exec_(ctx, argv):
         raise CommandError(errors.EXECABORT)
     if dirty:
         return NULL_ARRAY
-    execute = ctx.server.dispatcher.execute
+    dispatcher = ctx.server.dispatcher
+    execute, acl = dispatcher.execute, dispatcher.acl
     deny = ctx.deny_blocking
     ctx.deny_blocking = True
     try:
-        return [_run_queued(ctx, execute, spec, args) for spec, args in queued]
+        return [_run_queued(ctx, execute, acl, spec, args) for spec, args in queued]
     finally:
         ctx.deny_blocking = deny
 
 
-def _run_queued(ctx, execute, spec, args):
+def _run_queued(ctx, execute, acl, spec, args):
+    # ACL rules may have changed since the command was queued: checked again, as Redis.
+    denied = acl.exec_denied(ctx, spec, args)
+    if denied is not None:
+        return Error(denied)
     out = ctx.out
     mark = len(out)
     reply = execute(ctx, spec, args)

@@ -847,6 +847,7 @@ class _Loader(object):
         self.progress = progress
         self.db = keyspace.dbs[0]
         self.aux = {}
+        self.expired = 0
         self.typed = None
         self.keys = 0
 
@@ -918,7 +919,10 @@ class _Loader(object):
         if key in db.data:
             r.pos = start
             r.fail("Duplicate key '%s' found in RDB file" % key.decode("utf-8", "replace"))
-        if value is None or (expire is not None and self.now is not None and expire <= self.now):
+        if value is None:
+            return
+        if expire is not None and self.now is not None and expire <= self.now:
+            self.expired += 1   # INFO rdb_last_load_keys_expired
             return
         db.data[key] = value
         if expire is not None:
@@ -959,7 +963,8 @@ def _check_crc(buf, r, version):
 
 
 def load_rdb(f, keyspace, now_ms=None, config=None, functions=None, progress=None):
-    """Load an RDB file (binary file object ``f``) into ``keyspace``; returns its AUX fields.
+    """Load an RDB file (binary file object ``f``) into ``keyspace``; returns its AUX fields
+    (plus "keys-expired": the keys skipped because their TTL had passed, when any).
 
     Keys whose expiry is at or before ``now_ms`` (default: the keyspace's
     clock; pass False to keep them) are skipped. ``config`` decides the
@@ -985,6 +990,9 @@ def load_rdb(f, keyspace, now_ms=None, config=None, functions=None, progress=Non
     except (ValueError, OverflowError, MemoryError, struct.error) as e:
         raise RDBError("Corrupt RDB data: %s" % e, r.pos)
     _check_crc(buf, r, version)
+    if loader.expired:
+        # Not an AUX field of the file: what this load skipped (see the docstring).
+        loader.aux["keys-expired"] = loader.expired
     return loader.aux
 
 

@@ -161,6 +161,14 @@ class Scripting(object):
             return script_error(UNKNOWN_CMD)
         if spec.is_noscript:
             return script_error(NOSCRIPT_CMD)
+        denied = d.acl.script_denied(run.ctx, spec, argv)
+        if denied is not None:
+            return script_error("-" + denied)
+        if (spec.is_denyoom and not run.wrote and not run.allow_oom
+                and run.ctx.sock is not None and getattr(server, "eviction", None) is not None
+                and server.eviction.oom):
+            # Over maxmemory when the script started, and nothing written yet: as Redis.
+            return script_error("-" + errors.OOM)
         if spec.is_write:
             if run.readonly:
                 return script_error(RO_WRITE)

@@ -57,7 +57,7 @@ class Run(object):
     """The script running now (there is at most one: scripts cannot call scripts)."""
 
     __slots__ = ("ctx", "name", "is_eval", "readonly", "resp", "repl", "wrote", "start",
-                 "killed", "busy", "argv", "loading", "shutdown", "errors")
+                 "killed", "busy", "argv", "loading", "shutdown", "errors", "allow_oom")
 
     def __init__(self, ctx, name, is_eval, readonly, argv, loading=False):
         self.ctx = ctx
@@ -73,6 +73,7 @@ class Run(object):
         self.argv = argv
         self.loading = loading    # FUNCTION LOAD running library code
         self.shutdown = False     # SHUTDOWN NOSAVE arrived while it was busy
+        self.allow_oom = False    # the script's or function's allow-oom flag
         self.errors = []          # texts of error replies in the result (None: already counted)
 
 
@@ -183,10 +184,11 @@ class Engine(object):
         argv = _argv(args)
         if argv is None:
             self._raise(BAD_ARG)
-        spec, err = self.host.server.dispatcher.resolve(argv)
+        dispatcher = self.host.server.dispatcher
+        spec, err = dispatcher.resolve(argv)
         if spec is None:
             self._raise(ACL_BAD_CMD)
-        return True   # no ACL users: the default user may run everything
+        return dispatcher.acl.allowed(self.host.current.ctx, spec, argv)
 
     def _where(self, message):
         raise ScriptRaise(message, where=True)

@@ -299,6 +299,14 @@ pyobj_mt.__tostring = function(v)
   if callbacks[v] then return "function: builtin" end
   return py_tostring(v)
 end
+-- Indexing a callback fails in Lua itself, as indexing a C function does in Redis:
+-- an AttributeError raised by lupa's attribute filter inside a coroutine corrupts
+-- lupa's object references (seen as "'ScriptRaise' object is not callable" later).
+local function no_index()
+  error("attempt to index a function value", 2)
+end
+pyobj_mt.__index = no_index
+pyobj_mt.__newindex = no_index
 
 local keep = {
   "_VERSION", "assert", "collectgarbage", "coroutine", "error", "gcinfo", "getmetatable",

@@ -36,6 +36,8 @@ EXCLUDED = {
     # mode, queueing), which reuses the connection, or answer once per channel.
     "subscribe", "psubscribe", "ssubscribe", "multi",
     "unsubscribe", "punsubscribe", "sunsubscribe",
+    # Server-wide logs and estimates (times, other tests' entries), and users.
+    "slowlog", "latency", "memory", "acl",
 } | NOT_IN_REDIS
 # Subcommands whose replies depend on access times (OBJECT IDLETIME/FREQ).
 EXCLUDED_SUBCOMMANDS = {"object": {"idletime", "freq"}}

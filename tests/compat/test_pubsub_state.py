@@ -55,9 +55,11 @@ class PubSubMachine(DifferentialMachine):
     def psubscribe(self, names):
         self._confirmations("PSUBSCRIBE", names)
 
-    @rule(names=st.lists(PATTERNS, min_size=0, max_size=3))
+    # With no names PUNSUBSCRIBE answers once per pattern, in Redis' hash order:
+    # that form is compared in test_pubsub_compat.py (unordered), not here.
+    @rule(names=st.lists(PATTERNS, min_size=1, max_size=3))
     def punsubscribe(self, names):
-        self._confirmations("PUNSUBSCRIBE", names)   # all of them: subscription order
+        self._confirmations("PUNSUBSCRIBE", names)
 
     @rule(names=st.lists(CHANNELS, min_size=1, max_size=2))
     def ssubscribe(self, names):

@@ -26,13 +26,6 @@ STREAM_COMMANDS = ("xadd", "xlen", "xrange", "xrevrange", "xdel", "xtrim", "xrea
 
 
 
-@pytest.fixture
-def resp2_compat(mini_server, redis_server):
-    from conftest import Compat
-    c = Compat(mini_server, redis_server, 2)
-    yield c
-    c.close()
-
 def run(compat, *commands):
     for cmd in commands:
         compat.same(*cmd)

@@ -163,7 +163,7 @@ def test_restart_replays_the_log(tmp_path):
 @pytest.mark.parametrize("preamble", [True, False])
 def test_typed_values_survive_the_log(tmp_path, preamble):
     with aof_server(tmp_path, aof_use_rdb_preamble=preamble) as (srv, c):
-        c.cmd("HELLO", "3")
+        c.cmd("HELLO", "3", "TYPED")   # typed values are opt-in
         c.send_raw(b"*3\r\n$3\r\nSET\r\n$1\r\nm\r\n%1\r\n+a\r\n*2\r\n:1\r\n#t\r\n")
         assert c.read().v == "OK"
         c.send_raw(b"*3\r\n$3\r\nSET\r\n$1\r\ni\r\n:42\r\n")
@@ -177,12 +177,12 @@ def test_typed_values_survive_the_log(tmp_path, preamble):
         assert b"#miniredis-typed 2:int\r\n*3\r\n$3\r\nSET\r\n$1\r\ni\r\n$2\r\n42\r\n" in data
         assert b"#miniredis-typed 2:double\r\n" in data
     with aof_server(tmp_path, aof_use_rdb_preamble=preamble) as (srv, c):
-        c.cmd("HELLO", "3")
+        c.cmd("HELLO", "3", "TYPED")   # typed values are opt-in
         assert [c.cmd("GET", k) for k in "mid"] + [c.cmd("TYPE", "m")] == before
         c.cmd("BGREWRITEAOF")   # the command-form base writes them the same way
         wait_rewrite(srv)
     with aof_server(tmp_path) as (srv, c):
-        c.cmd("HELLO", "3")
+        c.cmd("HELLO", "3", "TYPED")   # typed values are opt-in
         assert [c.cmd("GET", k) for k in "mid"] + [c.cmd("TYPE", "m")] == before
 
 

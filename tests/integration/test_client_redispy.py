@@ -372,8 +372,9 @@ def test_errors_same_as_redis_py(server):
 # --- typed values -------------------------------------------------------------------------
 
 def test_typed_values_only_where_accepted(server):
-    """RESP3 to miniredis: typed; to real Redis: ints/floats as text, others refused locally."""
-    c = _client(server, protocol=3)
+    """typed=True, RESP3: typed on miniredis; on real Redis ints/floats as text, others
+    refused locally."""
+    c = _client(server, protocol=3, typed=True)
     try:
         c.set("i", 5)
         c.set("f", 1.5)
@@ -412,12 +413,13 @@ def test_typed_values_can_be_turned_off(mini_server):
 
 
 def test_typed_detection_asks_once_per_connection(mini_server):
-    c = _client(mini_server, protocol=3)
+    # The opt-in is part of the connection's HELLO: no request of its own.
+    c = _client(mini_server, protocol=3, typed=True)
     try:
         before = c.info("commandstats").get("cmdstat_info", {}).get("calls", 0)
         for i in range(5):
             c.set("k%d" % i, i)
         after = c.info("commandstats")["cmdstat_info"]["calls"]
-        assert after - before == 2      # one detection + this INFO
+        assert after - before == 1      # this INFO only
     finally:
         c.close()

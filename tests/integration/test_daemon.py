@@ -102,16 +102,21 @@ def test_daemonize_lifecycle(tmp_path):
 
 
 def test_live_pidfile_refuses_second_start(tmp_path):
+    from support import start_miniredis
     port = free_port()
     pidfile = str(tmp_path / "m.pid")
-    with open(pidfile, "w") as f:
-        f.write("%d\n" % os.getpid())  # this test process: certainly alive
-    res = run("--port", port, "--daemonize", "yes", "--pidfile", pidfile)
-    assert res.returncode == 1
-    assert "pidfile" in res.stderr and str(os.getpid()) in res.stderr
-    assert read_pid(pidfile) == os.getpid()
-    with pytest.raises(OSError):
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    other = start_miniredis()   # a running miniredis: the pidfile is live (Q4: not any process)
+    try:
+        with open(pidfile, "w") as f:
+            f.write("%d\n" % other.proc.pid)
+        res = run("--port", port, "--daemonize", "yes", "--pidfile", pidfile)
+        assert res.returncode == 1
+        assert "pidfile" in res.stderr and str(other.proc.pid) in res.stderr
+        assert read_pid(pidfile) == other.proc.pid
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    finally:
+        other.stop()
 
 
 def test_stale_pidfile_is_replaced(tmp_path):

@@ -302,7 +302,7 @@ def test_typed_values_survive_a_restart(tmp_path):
     from miniredis_client import Client
     value = {b"a": [1, 2.5, True, None], b"n": 7}
     srv = _start(tmp_path, "--save", SAVE_POINTS)
-    c = Client(port=srv.port)
+    c = Client(port=srv.port, typed=True)
     assert c.set("typed", value)
     assert c.set("i", 12) and c.set("f", 1.5)
     c.close()
@@ -310,7 +310,7 @@ def test_typed_values_survive_a_restart(tmp_path):
     assert _exit_code(srv) == 0
     srv = _start(tmp_path, "--save", "")
     try:
-        c = Client(port=srv.port)
+        c = Client(port=srv.port, typed=True)
         assert c.get("typed") == value
         assert c.type("typed") == "map"
         assert c.get("i") == 12 and c.get("f") == 1.5

@@ -316,3 +316,14 @@ def test_dump_payload_errors():
     body = b"\x10\x09\x09\x00\x00\x00\x02\x00\x81a\xff\x0a\x00"   # listpack count 2, one entry
     with pytest.raises(RDBError):
         restore_value(body + struct.pack("<Q", crc64(body)))
+
+
+def test_keys_expired_at_load_are_counted():
+    src = Keyspace(clock=lambda: 1000)
+    src.dbs[0].set(b"gone", b"v", expire_at=2000)
+    src.dbs[0].set(b"kept", b"v", expire_at=9000)
+    buf = io.BytesIO()
+    write_rdb(buf, src)
+    dst = Keyspace(clock=lambda: 5000)
+    aux = load_rdb(io.BytesIO(buf.getvalue()), dst)
+    assert list(dst.dbs[0].data) == [b"kept"] and aux["keys-expired"] == 1
