@@ -154,10 +154,15 @@ class Database(object):
         return v
 
     def _expired(self, key):
-        """True (and the key removed) when key's TTL has passed."""
+        """True (and the key removed) when key's TTL has passed.
+
+        While clients are paused (CLIENT PAUSE) the key reads as gone but stays,
+        as Redis 7.0 pauses expiry: it is removed once the pause ends.
+        """
         when = self.expires.get(key)
         if when is not None and when <= self.keyspace.clock():
-            self._expire(key)
+            if not self.keyspace.expire_paused:
+                self._expire(key)
             return True
         return False
 
@@ -275,6 +280,8 @@ class Database(object):
             k = _draw(data)
             if self.peek(k) is not None:
                 return k
+        if self.keyspace.expire_paused:
+            return None   # expiry held back by CLIENT PAUSE: nothing to clear out now
         now = self.keyspace.clock()
         for k in [k for k, when in self.expires.items() if when <= now]:
             self._expire(k)
@@ -481,6 +488,7 @@ class Keyspace(object):
         # to serve once the running command is over (Redis' signalKeyAsReady).
         self.blocked_keys = {}
         self.ready = []
+        self.expire_paused = False   # CLIENT PAUSE (pause.py) holds expiry back
         # fn(key, db_index) for the "new" and "keymiss" keyspace events; set by
         # notifications.py only while notify-keyspace-events asks for them.
         self.notify_new = None
@@ -544,6 +552,8 @@ class Keyspace(object):
         the sampled keys were expired, stop when the budget is spent.
         """
         self.tick()
+        if self.expire_paused:
+            return 0   # CLIENT PAUSE pauses expiry too
         deadline = time.perf_counter() + time_budget_s
         total = 0
         for db in self.dbs:

@@ -6,7 +6,9 @@ postponed command runs again from the start, as Redis 7.0 reprocesses them.
 A context hook, registered only while paused, postpones a command by
 parking its client (``conn.blocked`` holds a Waiter with no keys, so the
 client's further input waits and INFO counts it as blocked). Must not touch:
-command semantics; keys' expiry (Redis 7.0 also pauses expiry: not done here).
+command semantics. While paused, keys' expiry is held back too (keyspace's
+``expire_paused``: a key past its TTL reads as gone and is removed afterwards),
+as in Redis 7.0.
 """
 
 import time
@@ -47,6 +49,7 @@ class Pause(object):
             at = hooks.index(before) if before in hooks else len(hooks)
             hooks.insert(at, self._hook)
         self.mode = max(self.mode, mode)
+        self.server.keyspace.expire_paused = True
         if end > self.end or self.timer is None:
             self.end = max(end, self.end)
             self._arm()
@@ -71,6 +74,7 @@ class Pause(object):
             return
         self.mode = 0
         self.end = 0.0
+        self.server.keyspace.expire_paused = False
         if self.timer is not None:
             self.timer.stop()
             self.timer.close()

@@ -7,6 +7,7 @@ pause clients and monitor, which would disturb other tests on the shared servers
 
 import re
 import select
+import time
 
 import pytest
 
@@ -515,6 +516,26 @@ def test_module(both):
                 ("MODULE", "LOADEX", "/x", "ARGS", "a"), ("MODULE", "UNLOAD", "foo"),
                 ("MODULE", "FOO"), ("MODULE",), ("MODULE", "LIST", "x"), ("MODULE", "LOAD"),
                 ("MODULE", "UNLOAD"), ("MODULE", "UNLOAD", "a", "b"))]
+        finally:
+            c.close()
+    both.run(fn)
+
+
+def test_pause_holds_expiry_back(both):
+    """While paused a key past its TTL reads as gone but is still counted; it goes
+    once the pause ends and it is looked at."""
+    def fn(port):
+        c = RawClient(port, both.proto)
+        try:
+            c.cmd("FLUSHALL")
+            c.cmd("SET", "short", "v", "PX", "40")
+            c.cmd("SET", "long", "v")
+            c.cmd("CLIENT", "PAUSE", "10000", "WRITE")
+            time.sleep(0.1)   # the TTL passes while paused (bounded, short)
+            out = [c.cmd("GET", "short"), c.cmd("EXISTS", "short"), c.cmd("DBSIZE")]
+            c.cmd("CLIENT", "UNPAUSE")
+            out += [c.cmd("GET", "short"), c.cmd("DBSIZE")]
+            return out
         finally:
             c.close()
     both.run(fn)
