@@ -114,6 +114,13 @@ def compat(request, mini_server, redis_server):
     c.close()
 
 
+@pytest.fixture(scope="module")
+def notified_pair():
+    """A server pair with every keyspace event on (for keyevents() in support.py)."""
+    with server_pair("--notify-keyspace-events", "KEA") as servers:
+        yield servers
+
+
 @pytest.fixture
 def resp2_compat(mini_server, redis_server):
     """Compat in RESP2 only: for comparisons that do not depend on the protocol."""

@@ -265,6 +265,27 @@ class RawClient(object):
 
 # --- an in-process server with an injected clock ------------------------------------
 
+def keyevents(port, commands):
+    """(replies, [(event, key), ...]): the replies to ``commands`` on one server, and the
+    keyspace events they raised there, in order (notify-keyspace-events must be on)."""
+    c, sub = RawClient(port), RawClient(port, timeout=5)
+    try:
+        c.cmd("FLUSHALL")
+        sub.cmd("PSUBSCRIBE", "__keyevent@0__:*")
+        replies = [c.cmd(*cmd) for cmd in commands]
+        c.cmd("SET", "__marker__", "1")
+        got = []
+        for _ in range(1000):
+            msg = sub.read().plain()
+            if msg[3] == b"__marker__":
+                return replies, got
+            got.append((msg[2], msg[3]))
+        raise AssertionError("marker not seen")
+    finally:
+        c.close()
+        sub.close()
+
+
 class FakeClock(object):
     """Milliseconds that only move when a test says so."""
 

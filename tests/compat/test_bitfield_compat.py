@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from support import RawClient, config, server_pair
+from support import config, keyevents
 
 I64_MAX, I64_MIN = 2 ** 63 - 1, -2 ** 63
 TYPE_ERROR = ("ERR Invalid bitfield type. Use something like i16 u8. "
@@ -185,31 +185,6 @@ def test_random_sequences(compat):
     compat.same("GET", "r")
 
 
-@pytest.fixture(scope="module")
-def notified_pair():
-    with server_pair("--notify-keyspace-events", "KEA") as servers:
-        yield servers
-
-
-def _events(port, commands):
-    c, sub = RawClient(port), RawClient(port, timeout=5)
-    try:
-        c.cmd("FLUSHALL")
-        sub.cmd("PSUBSCRIBE", "__keyevent@0__:*")
-        replies = [c.cmd(*cmd) for cmd in commands]
-        c.cmd("SET", "__marker__", "1")
-        got = []
-        for _ in range(1000):
-            msg = sub.read().plain()
-            if msg[3] == b"__marker__":
-                return replies, got
-            got.append((msg[2], msg[3]))
-        raise AssertionError("marker not seen")
-    finally:
-        c.close()
-        sub.close()
-
-
 def test_keyspace_events(notified_pair):
     commands = [("BITFIELD", "b", "SET", "u8", "0", "1"), ("BITFIELD", "b", "SET", "u8", "0", "1"),
                 ("BITFIELD", "b", "GET", "u8", "0"), ("BITFIELD_RO", "b", "GET", "u8", "0"),
@@ -219,4 +194,4 @@ def test_keyspace_events(notified_pair):
                 ("BITFIELD", "b", "INCRBY", "u8", "0", "0"), ("BITFIELD", "b", "INCRBY", "u8", "0", "1"),
                 ("BITFIELD", "b", "SET", "u8", "64", "0")]
     mini, ref = notified_pair
-    assert _events(mini.port, commands) == _events(ref.port, commands)
+    assert keyevents(mini.port, commands) == keyevents(ref.port, commands)

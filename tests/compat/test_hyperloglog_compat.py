@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from support import RawClient, config, server_pair
+from support import RawClient, config, keyevents
 
 HLL_WRONGTYPE = "WRONGTYPE Key is not a valid HyperLogLog string value."
 EMPTY_SPARSE = b"HYLL\x01" + bytes(11) + b"\x7f\xff"
@@ -313,39 +313,13 @@ def test_values_move_between_servers(mini_server, redis_server):
         r.close()
 
 
-@pytest.fixture(scope="module")
-def notified_pair():
-    with server_pair("--notify-keyspace-events", "KEA") as servers:
-        yield servers
-
-
-def _events(port, commands):
-    """The keyspace event names/keys raised by ``commands`` on one server, in order."""
-    c, sub = RawClient(port), RawClient(port, timeout=5)
-    try:
-        c.cmd("FLUSHALL")
-        sub.cmd("PSUBSCRIBE", "__keyevent@0__:*")
-        replies = [c.cmd(*cmd) for cmd in commands]
-        c.cmd("SET", "__marker__", "1")
-        got = []
-        for _ in range(1000):
-            msg = sub.read().plain()
-            if msg[3] == b"__marker__":
-                return replies, got
-            got.append((msg[2], msg[3]))
-        raise AssertionError("marker not seen")
-    finally:
-        c.close()
-        sub.close()
-
-
 def test_keyspace_events(notified_pair):
     commands = [("PFADD", "h", "a", "b"), ("PFADD", "h", "a"), ("PFADD", "e"),
                 ("PFCOUNT", "h"), ("PFCOUNT", "h", "e"), ("PFMERGE", "m", "h", "e"),
                 ("PFMERGE", "m"), ("PFDEBUG", "TODENSE", "h"), ("PFDEBUG", "GETREG", "m"),
                 ("SET", "s", "x"), ("PFADD", "s", "a")]
     mini, ref = notified_pair
-    assert _events(mini.port, commands) == _events(ref.port, commands)
+    assert keyevents(mini.port, commands) == keyevents(ref.port, commands)
 
 
 @pytest.mark.parametrize("value", [51, 50, 40, 33, 20, 1])
