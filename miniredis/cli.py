@@ -15,11 +15,13 @@ import signal
 import sys
 
 from . import __version__, REDIS_VERSION
+from .limits import adjust_open_files_limit
 from .persistence import lifecycle  # no gevent at import: safe before the fork
 from .config import (
     NO_EFFECT, Config, ConfigError, ConfigFileError, ConfigOpenError, no_effect_given,
     read_config_source,
 )
+from .config_rewrite import sds_repr as _repr  # each option word quoted as Redis does
 from .daemon import (
     PidFile, Readiness, StartupError, check_logfile, daemonize, default_pidfile,
     notify_supervisor, set_level, setup_logging, supervision,
@@ -51,25 +53,6 @@ def version_line():
 
 
 # --- command line -> config text ---------------------------------------------------
-
-def _repr(arg):
-    """An argument as one quoted config word, like Redis' sdscatrepr."""
-    out = ['"']
-    for c in os.fsencode(arg):
-        if c in (0x22, 0x5C):
-            out.append("\\" + chr(c))
-        elif c in _CTRL:
-            out.append(_CTRL[c])
-        elif 32 <= c < 127:
-            out.append(chr(c))
-        else:
-            out.append("\\x%02x" % c)
-    out.append('"')
-    return "".join(out)
-
-
-_CTRL = {10: "\\n", 13: "\\r", 9: "\\t", 7: "\\a", 8: "\\b"}
-
 
 def split_argv(argv):
     """(config file or None, read stdin?, options text) as redis-server builds them.
@@ -253,8 +236,14 @@ def _load_data(server, log, readiness):
 
 
 def _start_server(config):
+    # As Redis' initServer: fit maxclients to the open-files limit before listening.
+    adjust_open_files_limit(config)
     # Imported here, after any fork: miniredis.server brings in gevent.
     from .server import Server
+    import gevent
+    # Before the hub exists: its default, pprint.saferepr, would import pprint,
+    # dataclasses and inspect (~1 MB of RSS) to format an error's context.
+    gevent.config.format_context = "builtins.repr"
     server = Server(config)
     server.executable = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else None
     try:
@@ -263,6 +252,8 @@ def _start_server(config):
         # Server.start does not say which address failed; name them all.
         raise StartupError("Could not create server TCP listening socket %s:%d: bind: %s"
                            % (" ".join(config.bind), config.port, e.strerror or e))
+    from . import metrics
+    metrics.start(server)   # --metrics-port (a miniredis extension); stops with the server
     return server
 
 

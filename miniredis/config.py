@@ -11,9 +11,9 @@ import errno
 import os
 import re
 import sys
-import tempfile
 
 from . import errors, glob
+from .datatypes import parse_float
 from .protocol import split_inline, string2ll
 
 _UNITS = {
@@ -431,17 +431,29 @@ def _replicaof(text):
     return "%s %d" % (words[0], port)
 
 
+class Percentiles(str):
+    """latency-tracking-info-percentiles as CONFIG GET shows it ("%f", trimmed), with
+    the doubles as given in ``values``: INFO latencystats computes with those."""
+    values = ()
+
+
 def _percentiles(text):
-    out = []
-    for w in text.split():
+    # As Redis: words split on single spaces, each a strtod double (hex, inf
+    # accepted; nan, blanks refused) within [0, 100].
+    out, values = [], []
+    for w in (text.split(" ") if text else []):
         try:
-            v = float(w)
-        except ValueError:
+            v = parse_float(w.encode("utf-8", "surrogateescape"))
+        except errors.CommandError:
             raise ConfigError("Invalid latency-tracking-info-percentiles parameters")
-        if not 0.0 <= v <= 100.0:
-            raise ConfigError("Invalid latency-tracking-info-percentiles parameters")
+        if v < 0.0 or v > 100.0:
+            raise ConfigError("latency-tracking-info-percentiles parameters should sit "
+                              "between [0.0,100.0]")
         out.append(("%f" % v).rstrip("0").rstrip("."))
-    return " ".join(out)
+        values.append(v)
+    p = Percentiles(" ".join(out))
+    p.values = tuple(values)
+    return p
 
 
 _SHUTDOWN_FLAGS = ("default", "save", "nosave", "now", "force")
@@ -526,7 +538,6 @@ NO_EFFECT_PARAMS = [
     _i("active-defrag-max-scan-fields", 1000, 1, _LONG_MAX),
     Param("active-defrag-ignore-bytes", "memory", 100 * 1024 * 1024, lo=1, hi=_LONG_MAX),
     _w("maxmemory-clients", "0", _maxmemory_clients),
-    _w("latency-tracking-info-percentiles", "50 99 99.9", _percentiles),
     _w("shutdown-on-sigint", "default", _shutdown_flags),
     _w("shutdown-on-sigterm", "default", _shutdown_flags),
     Param("enable-module-command", "enum", "no", mutable=False, choices=("no", "yes", "local")),
@@ -609,6 +620,8 @@ _NO_EFFECT_MAIN = (
     "shutdown-timeout", "io-threads", "cluster-enabled", "sanitize-dump-payload",
 )
 
+# Working here (INFO latencystats, miniredis/latencyhist.py), so not among the no-effect ones.
+PARAMS.append(_w("latency-tracking-info-percentiles", "50 99 99.9", _percentiles))
 _defined = set(p.name for p in PARAMS)
 PARAMS.extend(p for p in NO_EFFECT_PARAMS if p.name not in _defined)
 NO_EFFECT = frozenset(_NO_EFFECT_MAIN) | frozenset(
@@ -624,6 +637,14 @@ def no_effect_given(config):
             seen.append(name)
     return seen
 
+
+# miniredis-only directives: read from the config file and as --name value, kept by
+# CONFIG REWRITE, but not CONFIG parameters (CONFIG GET * stays Redis 7.0's).
+EXTENSION_PARAMS = [
+    # GET /metrics in Prometheus' text format on this port; 0 = off (miniredis/metrics.py).
+    Param("metrics-port", "int", 0, mutable=False, lo=0, hi=65535),
+]
+EXTENSIONS = {p.name: p for p in EXTENSION_PARAMS}
 
 BY_NAME = {}
 for _p in PARAMS:
@@ -641,7 +662,7 @@ class Config(object):
         self.config_file = None
         self.given = []   # directive names read from the file / command line, in order
         self.acl_users = []   # 'user' directives: [name, rule, ...] as bytes (miniredis/acl.py)
-        for p in PARAMS:
+        for p in PARAMS + EXTENSION_PARAMS:
             v = p.default
             setattr(self, p.attr, list(v) if isinstance(v, list) else v)
 
@@ -651,7 +672,7 @@ class Config(object):
         if name.lower() == "user":
             self._user_directive(args)
             return
-        p = BY_NAME.get(name.lower())
+        p = BY_NAME.get(name.lower()) or EXTENSIONS.get(name.lower())
         if p is None:
             n = _FILE_ONLY.get(name.lower())
             if n is None or (len(args) != n if n > 0 else len(args) < -n):
@@ -837,46 +858,11 @@ class Config(object):
         self.set_many([(name, text)])
         return BY_NAME[name.lower()].name
 
-    def rewrite(self):
-        """CONFIG REWRITE: update the config file in place, atomically.
-
-        Lines of known directives get the current value (later duplicates are
-        dropped); other lines and comments are kept; parameters that differ
-        from their default and are not in the file are appended.
-        """
-        path = self.config_file
-        try:
-            with open(path, "rb") as f:
-                lines = f.read().decode("utf-8", "replace").splitlines()
-        except FileNotFoundError:
-            lines = []
-        out, done = [], set()
-        for line in lines:
-            words = split_inline(line.strip().encode()) if line.strip() and not line.lstrip().startswith("#") else None
-            p = BY_NAME.get(words[0].decode("utf-8", "replace").lower()) if words else None
-            if p is None:
-                out.append(line)
-            elif p.name not in done:
-                done.add(p.name)
-                out.append(self._directive(p))
-        extra = [self._directive(p) for p in PARAMS if p.name not in done and
-                 getattr(self, p.attr) != p.default]
-        if extra:
-            out.append("# Generated by CONFIG REWRITE")
-            out.extend(extra)
-        _atomic_write(path, ("\n".join(out) + "\n").encode())
-
-    def _directive(self, p):
-        if p.kind == "obuf-limit":
-            # One line per class that differs from the default, sizes with units.
-            v, d = getattr(self, p.attr), p.default
-            return "\n".join("%s %s %s %s %d" % (p.name, name, _fmt_memory(v[name][0]),
-                                                  _fmt_memory(v[name][1]), v[name][2])
-                             for name in OBUF_CLASSES if v[name] != d[name])
-        text = p.format(getattr(self, p.attr))
-        if p.kind == "list" or (p.kind == "save" and text):
-            return "%s %s" % (p.name, text)
-        return "%s %s" % (p.name, _quote(text))
+    def rewrite(self, user_lines=()):
+        """CONFIG REWRITE, as Redis 7.0 (miniredis/config_rewrite.py); ``user_lines``:
+        the ACL users' ``user ...`` lines (none when an aclfile holds them)."""
+        from .config_rewrite import rewrite
+        rewrite(self, user_lines)
 
 
 class ConfigUnknown(Exception):
@@ -885,39 +871,3 @@ class ConfigUnknown(Exception):
 
 class ConfigSetFailed(Exception):
     """CONFIG SET refused; args are (name as reported, reason)."""
-
-
-def _fmt_memory(n):
-    """A size as CONFIG REWRITE writes it: gb, mb or kb when it divides exactly."""
-    for unit, size in (("gb", 1 << 30), ("mb", 1 << 20), ("kb", 1 << 10)):
-        if n and n % size == 0:
-            return "%d%s" % (n // size, unit)
-    return "%d" % n
-
-
-def _quote(text):
-    """A value as a config-file word: quoted when empty or not a plain token."""
-    if text and all(33 <= ord(c) <= 126 and c not in "\"'\\" for c in text):
-        return text
-    return '"%s"' % text.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _atomic_write(path, data):
-    """Write via a temp file, fsync, rename, fsync the directory."""
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".config-rewrite-", dir=d)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dfd = os.open(d, os.O_RDONLY)
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)

@@ -11,7 +11,6 @@ event-loop state.
 
 import errno
 import logging
-import logging.handlers
 import os
 import select
 import signal
@@ -267,8 +266,11 @@ def setup_logging(logfile, loglevel):
     """Send every logger's records to the logfile (or stdout) in Redis' format."""
     if logfile:
         # Reopened when the file is moved away, like Redis' open-per-line
-        # logging, so logrotate works.
-        handler = logging.handlers.WatchedFileHandler(logfile)
+        # logging, so logrotate works. Imported here: logging.handlers
+        # (with pickle, queue, ...) is ~0.6 MB of RSS a server logging to
+        # stdout never needs.
+        from logging.handlers import WatchedFileHandler
+        handler = WatchedFileHandler(logfile)
     else:
         handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(RedisFormatter())

@@ -127,7 +127,6 @@ def to_reply(value):
 
 # --- numbers ---------------------------------------------------------------------
 
-_INT_RE = re.compile(rb"(0|-?[1-9][0-9]*)\Z")
 # The three spellings strtod/strtold accept (Redis refuses leading spaces,
 # trailing garbage and nan). Groups: sign, integer digits, fraction digits,
 # exponent -- decimal (base 10, e) or hexadecimal (base 16, p = power of two).
@@ -145,9 +144,16 @@ def parse_int(b, error=errors.NOT_INTEGER):
     else:
         # Past 20 characters no text fits in 64 bits (and Python's int() would
         # refuse a very long one with its own error).
-        if len(b) > 20 or not _INT_RE.match(b):
+        if len(b) > 20:
             raise CommandError(error)
-        v = int(b)
+        try:
+            v = int(b)
+        except ValueError:
+            raise CommandError(error) from None
+        # int() also takes spaces, '+', '_' and leading zeros: only the
+        # canonical spelling is an integer to Redis (its string2ll).
+        if b"%d" % v != b:
+            raise CommandError(error)
     if v > LLONG_MAX or v < LLONG_MIN:
         raise CommandError(error)
     return v

@@ -22,9 +22,9 @@ from . import errors
 from .acl import Acl
 from .errors import CommandError
 from .eviction import Eviction
-from .protocol import TypedArgs
+from .protocol import BULK_HEADERS, CRLF, TypedArgs, encode_into
 from .registry import COMMANDS, LOOKUP, CommandSpec
-from .replies import BLOCKED, QUEUED, Error
+from .replies import BLOCKED, QUEUED, Error, Simple
 
 log = logging.getLogger("miniredis")
 
@@ -34,8 +34,23 @@ _SECURITY_NAMES = frozenset((b"post", b"host:"))
 
 _perf = time.perf_counter
 
+# Thresholds (slow log, latency monitor) under this many seconds time every
+# command on its own: finer than that, a batch's average says too little.
+SHARED_TIMING_FLOOR = 0.001
+
 # What a client in MULTI runs at once; every other command is queued for EXEC.
 RUN_IN_MULTI = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"))
+
+
+def advance_reply_mode(conn):
+    """CLIENT REPLY OFF/SKIP (Redis' CLIENT_REPLY_* flags): the current reply is dropped.
+
+    SKIP drops its own reply and the next command's, OFF every reply until ON.
+    """
+    if conn.reply_mode == 2:     # CLIENT REPLY SKIP just ran: the next one is skipped too
+        conn.reply_mode = 3
+    elif conn.reply_mode == 3:
+        conn.reply_mode = 0
 
 
 class Dispatcher(object):
@@ -53,9 +68,14 @@ class Dispatcher(object):
         # then fn(conn, spec, argv) in call_hooks runs after every command, nested
         # ones too, registered only while needed (MONITOR, client tracking).
         self.slow = [float("inf")]
+        # Whether fast commands may be timed per batch (see run()): no threshold
+        # under SHARED_TIMING_FLOOR is set; kept by slowlog.py with slow[0].
+        self.shared_timing = [True]
         self.on_slow = None
         self.call_hooks = []
-        self.dispatch, self.execute, self.retry = self._build()
+        # [latency-tracking]: whether each call's time goes to the latency histogram.
+        self.latency_tracking = [server.config.latency_tracking]
+        self.dispatch, self.execute, self.retry, self.run = self._build()
         # maxmemory (eviction.py): its OOM context rule is registered only while maxmemory > 0.
         server.eviction = Eviction(server, self)
 
@@ -116,6 +136,12 @@ class Dispatcher(object):
         call_hooks = self.call_hooks
         after_call = self._after_call
         nesting = [0]   # depth of EXEC / script calls running commands
+        track = self.latency_tracking
+        shared_timing = self.shared_timing
+        bulk_headers = BULK_HEADERS
+        crlf = CRLF
+        simple = Simple
+        advance = advance_reply_mode
 
         def dispatch(conn, argv, spec=None):
             """Run one request; returns the reply (never raises for command errors).
@@ -154,46 +180,201 @@ class Dispatcher(object):
                         return reject_in_multi(conn, argv, error(errors.NOT_IN_MULTI, spec))
                     multi.append((spec, argv))
                     return queued
-            dirty = keyspace.dirty if prop_listeners else 0
+            return execute_timed(conn, spec, argv)
+
+        def run(conn, reqs):
+            """Run a batch of requests read together, appending their encoded replies
+            to ``conn.out``; returns how many ran (fewer when one blocked or the
+            client is closing).
+
+            The common request runs here directly: a data command that cannot
+            change how the next request is dispatched (CommandSpec.plain_data),
+            with the right arity and plain arguments, from a client whose
+            "gates" are open (authenticated, outside MULTI, no context rule, no
+            call hook, no propagation, normal replies: gates_open). Anything else
+            goes through dispatch() in Redis' order, or is timed on its own,
+            and the gates are looked at again after it.
+
+            Plain commands are timed together: one clock read for a run of
+            them, their time shared equally between them and their calls
+            counted when the run ends -- before any other command runs, so
+            whatever reads the statistics (INFO, LATENCY, another client) sees
+            every call. A batch of one is timed exactly.
+            """
+            out = conn.out
+            n = 0
+            shared = []          # plain commands of the current run
+            start = 0            # where that run began in reqs
+            last = None
+            plain = (not context_hooks and conn.multi is None and conn.authenticated and not call_hooks
+                     and not prop_listeners and shared_timing[0] and not conn.reply_mode
+                     and not conn.closing)   # gates_open(), without a call
             t0 = perf()
             try:
-                reply = spec.func(conn, argv)
-            except command_error as e:
+                for argv in reqs:
+                    n += 1
+                    spec = lookup(argv[0])
+                    if (plain and spec is not None and spec.plain_data
+                            and spec.min_args <= len(argv) <= spec.max_args and type(argv) is not typed_args):
+                        last = spec
+                        try:
+                            reply = spec.func(conn, argv)
+                        except Exception as e:
+                            reply = failed(spec, argv, e)
+                        shared.append(spec)
+                        # The three common shapes are the same in both protocols.
+                        rt = type(reply)
+                        if rt is bytes:
+                            size = len(reply)
+                            if size < 1024:
+                                out.extend((bulk_headers[size], reply, crlf))
+                            else:
+                                out.append(b"$%d\r\n" % size)
+                                out.append(reply)
+                                out.append(crlf)
+                        elif rt is simple:
+                            out.append(reply.raw)
+                        elif rt is int:
+                            out.append(b":%d\r\n" % reply)
+                        else:
+                            encode_into(reply, conn.proto, out)
+                        if keyspace.ready:
+                            # Clients blocked on keys this command made ready: after its reply.
+                            settle(conn, reqs, start, n, shared, perf() - t0)
+                            shared = []
+                            blocking.serve_ready()
+                            start = n
+                            plain = gates_open(conn)
+                            t0 = perf()
+                        continue
+                    if shared:
+                        # Everything the next command may read is up to date.
+                        settle(conn, reqs, start, n - 1, shared, perf() - t0)
+                        shared = []
+                    last = spec
+                    if (spec is None or not spec.min_args <= len(argv) <= spec.max_args or context_hooks
+                            or conn.multi is not None or not conn.authenticated or type(argv) is typed_args):
+                        last = None
+                        reply = dispatch(conn, argv)
+                    else:
+                        reply = execute_timed(conn, spec, argv)
+                    if reply is blocked:
+                        return n
+                    if conn.reply_mode:
+                        advance(conn)
+                    elif reply is not None:
+                        encode_into(reply, conn.proto, conn.out)
+                    if keyspace.ready:
+                        blocking.serve_ready()
+                    if conn.closing:
+                        return n
+                    out = conn.out  # a command may have flushed (pushes, blocking ops)
+                    plain = gates_open(conn)
+                    start = n
+                    t0 = perf()
+                return n
+            finally:
+                if last is not None:
+                    # What CLIENT LIST shows as cmd=: read by others only between batches.
+                    conn.last_command = last.fullname_bytes
+                if shared:
+                    settle(conn, reqs, start, n, shared, perf() - t0)
+
+        def failed(spec, argv, exc):
+            """The reply to a command that raised: its error, or (a bug, which must
+            not take the connection or the server down) an internal error."""
+            if isinstance(exc, command_error):
                 spec.failed_calls += 1
-                reply = error(e.message)
-            except Exception as e:  # a bug must not take the connection or the server down
-                reply = self._internal_error(spec, argv, e)
-            dt = perf() - t0
+                return error(exc.message)
+            return self._internal_error(spec, argv, exc)
+
+        def gates_open(conn):
+            """Whether plain commands may skip the dispatcher's checks for this client now."""
+            return (not context_hooks and conn.multi is None and conn.authenticated and not call_hooks
+                    and not prop_listeners and shared_timing[0] and not conn.reply_mode
+                    and not conn.closing)
+
+        def execute_timed(conn, spec, argv):
+            """Execute a resolved, checked command timed on its own, and account for it.
+
+            The clients blocked on keys it made ready are served by the caller
+            (run(), Server), once this reply is queued: Redis answers the command
+            first, then handleClientsBlockedOnKeys runs (pushes the wake-up
+            causes, e.g. keyspace notifications, come after the reply).
+            """
+            dirty = keyspace.dirty if prop_listeners else 0
+            t = perf()
+            try:
+                reply = spec.func(conn, argv)
+            except Exception as e:
+                reply = failed(spec, argv, e)
+            dt = perf() - t
             spec.usec += dt
             if reply is blocked:
-                if call_hooks:
-                    # MONITOR shows a blocking command when it is called, not when served.
-                    for hook in call_hooks:
-                        hook(conn, spec, argv)
-                # Counted once it is answered (served or timed out), as Redis does.
-                blocking.park(conn, spec, argv)
-            else:
-                spec.calls += 1
-                if dt >= slow[0] or call_hooks:
-                    after_call(conn, spec, argv, dt)
+                finish_blocked(conn, spec, argv, dirty)
+                return reply
+            spec.calls += 1
+            if track[0]:
+                spec.latencies.append(dt)
+            if dt >= slow[0] or call_hooks:
+                after_call(conn, spec, argv, dt)
             if prop_listeners:
-                p = conn.prop
-                if p is not None:
-                    conn.prop = None
-                    for a in p:
-                        events.add(conn.db.index, a)
-                elif keyspace.dirty > dirty:
-                    # Only a positive change, as Redis' call(): SAVE and a saving
-                    # SHUTDOWN reset the counter and must not be propagated.
-                    events.add(conn.db.index, argv)
-                # The outermost call is over: its effects leave as one unit.
-                if not nesting[0] and events.ops:
-                    events.flush()
-            # The clients blocked on keys it made ready are served by the caller
-            # (Server._run), once this reply is queued: Redis answers the command
-            # first, then handleClientsBlockedOnKeys runs (pushes the wake-up
-            # causes, e.g. keyspace notifications, come after the reply).
+                propagate(conn, argv, dirty)
             return reply
+
+        def settle(conn, reqs, start, end, shared, elapsed):
+            """Account a run of plain commands (reqs[start:end]): calls, shared time."""
+            k = len(shared)
+            first = shared[0]
+            if k == 1:   # no pipeline
+                first.calls += 1
+                first.usec += elapsed
+                if track[0]:
+                    first.latencies.append(elapsed)
+                if elapsed >= slow[0]:
+                    after_call(conn, first, reqs[start], elapsed)
+                return
+            each = elapsed / k
+            if shared.count(first) == k:    # the usual pipeline: one command
+                first.calls += k
+                first.usec += elapsed
+                if track[0]:
+                    first.latencies += [each] * k
+            else:
+                for spec in shared:
+                    spec.calls += 1
+                    spec.usec += each
+                    if track[0]:
+                        spec.latencies.append(each)
+            if each >= slow[0]:
+                # Only reachable with a threshold of SHARED_TIMING_FLOOR or more:
+                # each command of the run took that long on average.
+                for argv in reqs[start:end]:
+                    after_call(conn, lookup(argv[0]), argv, each)
+
+        def finish_blocked(conn, spec, argv, dirty):
+            if call_hooks:
+                # MONITOR shows a blocking command when it is called, not when served.
+                for hook in call_hooks:
+                    hook(conn, spec, argv)
+            # Counted once it is answered (served or timed out), as Redis does.
+            blocking.park(conn, spec, argv)
+            if prop_listeners:
+                propagate(conn, argv, dirty)
+
+        def propagate(conn, argv, dirty):
+            p = conn.prop
+            if p is not None:
+                conn.prop = None
+                for a in p:
+                    events.add(conn.db.index, a)
+            elif keyspace.dirty > dirty:
+                # Only a positive change, as Redis' call(): SAVE and a saving
+                # SHUTDOWN reset the counter and must not be propagated.
+                events.add(conn.db.index, argv)
+            # The outermost call is over: its effects leave as one unit.
+            if not nesting[0] and events.ops:
+                events.flush()
 
         def execute(conn, spec, argv):
             """Run a resolved command inside another one (EXEC, scripts): no lookup,
@@ -211,7 +392,7 @@ class Dispatcher(object):
             """Run a blocked client's command again, as a call of its own (wake-ups)."""
             return dispatch(conn, argv, spec)
 
-        return dispatch, execute, retry
+        return dispatch, execute, retry, run
 
     def _after_call(self, conn, spec, argv, seconds):
         if seconds >= self.slow[0]:

@@ -30,7 +30,9 @@ interpreter (an empty server uses 0).
 Eviction (Redis' performEvictions): before every top-level command while
 ``maxmemory`` > 0 and the figure is over it, keys are evicted by the policy
 until it is not. LRU uses the access tracker of keyspace.py (1 s resolution,
-as Redis' LRU clock), LFU its logarithmic counters, volatile-ttl the nearest
+as Redis' LRU clock; the last ``EVICTION_TRACKER_CAP`` keys touched per
+database rank exactly while such a policy evicts, older ones share the lower
+bound of their idle time), LFU its logarithmic counters, volatile-ttl the nearest
 expiry; candidates come from ``maxmemory-samples`` keys sampled per database
 into a pool of 16 best candidates kept across calls, as Redis does. Random
 sampling draws from a snapshot list of each database's keys (a dict has no
@@ -48,6 +50,7 @@ import time
 
 from . import errors, events
 from .datatypes import TypedValue, memory_of
+from .keyspace import ACCESS_TRACKER_CAP, EVICTION_TRACKER_CAP
 
 # Dict entry (24 bytes) + key object header: the fixed cost of one key.
 KEY_OVERHEAD = 56
@@ -118,8 +121,12 @@ class Eviction(object):
 
     def _apply(self):
         cfg = self.config
-        self.keyspace.lfu = cfg if cfg.maxmemory_policy.endswith("-lfu") else None
         want = cfg.maxmemory > 0
+        policy = cfg.maxmemory_policy
+        # The access tracker keeps more keys only while eviction ranks keys by it.
+        ranked = want and policy.endswith(("-lru", "-lfu"))
+        self.keyspace.set_tracking(cfg if policy.endswith("-lfu") else None,
+                                   EVICTION_TRACKER_CAP if ranked else ACCESS_TRACKER_CAP)
         if want and self.sizes is None:
             self.sizes = [{} for _ in self.keyspace.dbs]
             self.used = 0

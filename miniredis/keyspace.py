@@ -14,37 +14,42 @@ blocked-client wake-ups and keyspace notifications hang off them.
 Time comes from an injectable clock returning milliseconds, so tests can
 move time instead of sleeping.
 
-Access times (OBJECT IDLETIME) are tracked per database in a bounded dict
-kept in access order (oldest first; a plain dict is insertion ordered, and
-cheaper than an OrderedDict both in memory and on lookups), instead of a
-field per key: a second dict over every key would cost ~80 bytes a key, while
-Redis keeps 24 bits in each object. Reads and writes through
-:meth:`Database.get`, ``set`` and ``add`` re-insert the key at the end with
-the current second; when the tracker is full its oldest quarter is dropped
-(and the rest copied to a fresh dict, because a dict deleted from the front
-keeps holes that every later scan would have to skip) and the newest dropped
-time becomes the database's ``horizon``:
-every untracked key was last accessed at or before it, so ``now - horizon``
-is a lower bound of their idle time. The current second is
-a cached int (``Keyspace.lru_now``, one shared object per second) refreshed
-by :meth:`Keyspace.tick`, which the server's cron calls through
-:meth:`Keyspace.active_expire_cycle` -- as Redis refreshes its LRU clock in
-serverCron -- so the GET/SET path never reads the clock for it.
+Access times (OBJECT IDLETIME) are tracked per database in two bounded
+generations of key -> last access second, instead of a field per key: a
+second dict over every key would cost ~45 bytes a key (a million SETs: 40 MB
+on top of the data dict's 40 MB), while Redis keeps 24 bits in each object.
+Reads and writes through :meth:`Database.get`, ``read``, ``set`` and ``add``
+stamp the key with the current second in the young generation ``access``.
+When ``access`` holds ``Keyspace.track_cap`` keys it becomes ``old`` and a
+fresh one starts (nothing is copied; a dict dropped whole leaves no holes);
+the generation ``old`` held before is dropped, and the second at which it
+was closed becomes the database's ``horizon``: every untracked key was last
+accessed at or before it, so ``now - horizon`` is a lower bound of its idle
+time. So the last ``track_cap`` keys touched (up to twice that) answer
+exactly, whatever the database's size: a plain server keeps
+``ACCESS_TRACKER_CAP`` per generation (well under 1 MB), and eviction.py
+raises it to ``EVICTION_TRACKER_CAP`` while an LRU or LFU policy evicts by
+it. The current second is a cached int (``Keyspace.lru_now``, one shared
+object per second) refreshed by :meth:`Keyspace.tick`, which the server's
+cron calls through :meth:`Keyspace.active_expire_cycle` -- as Redis
+refreshes its LRU clock in serverCron -- so the GET/SET path never reads the
+clock for it, and a key already stamped this second (the very same object)
+costs one dict lookup.
 
 LFU counters (only while an LFU maxmemory policy is on, ``Keyspace.lfu`` set
-by eviction.py) live in the same tracker: the value is then an :class:`LFU`
-int holding Redis' 24 bits (last decrement minute << 8 | log counter). An
-``LFU`` is never the cached ``lru_now`` object, so every access of such a key
-takes the slow path of :meth:`Database._record`, which decays and increments
-the counter as Redis' updateLFU; while no LFU policy is on nothing changes.
-A key with no counter (new, or forgotten by the bounded tracker) starts at
-Redis' initial value 5 on its next access and reads as 0 until then.
+by eviction.py through :meth:`Keyspace.set_tracking`) live in the same
+generations: the value is then an :class:`LFU` int holding Redis' 24 bits
+(last decrement minute << 8 | log counter). An ``LFU`` is never the cached
+``lru_now`` object, and ``Keyspace.fast_cap`` is 0 meanwhile, so every access
+of such a key takes the slow path of :meth:`Database._record`, which decays
+and increments the counter as Redis' updateLFU; while no LFU policy is on
+nothing changes. A key with no counter (new, or forgotten by the bounded
+tracker) starts at Redis' initial value 5 on its next access and reads as 0
+until then.
 """
 
 import random
 import time
-from collections import deque
-from itertools import islice
 
 from . import errors
 from .errors import CommandError
@@ -55,8 +60,10 @@ def wall_clock_ms():
     return int(time.time() * 1000)
 
 
-# Keys whose access time is remembered exactly, per database (~6 MB when full).
-ACCESS_TRACKER_CAP = 100000
+# Keys per tracker generation, per database: a dict of 8192 keys is ~0.3 MB.
+ACCESS_TRACKER_CAP = 8192
+# While an LRU or LFU policy evicts (eviction.py): the ranking needs more keys.
+EVICTION_TRACKER_CAP = 65536
 
 LFU_INIT_VAL = 5
 
@@ -94,7 +101,7 @@ def lfu_touched(entry, now_sec, config):
 
 class Database(object):
     __slots__ = ("index", "data", "expires", "keyspace", "_expire_iter",
-                 "access", "horizon", "raw")
+                 "access", "old", "closed", "horizon", "raw")
 
     def __init__(self, index, keyspace):
         self.index = index
@@ -102,7 +109,9 @@ class Database(object):
         self.data = {}
         self.expires = {}
         self._expire_iter = None
-        self.access = {}                 # key -> last access second, oldest first
+        self.access = {}                 # young generation: key -> last access second
+        self.old = {}                    # the generation before it (closed: full)
+        self.closed = keyspace.lru_now   # the second ``old`` was closed at
         self.horizon = keyspace.lru_now  # untracked keys were last accessed at or before this
         # Keys whose string Redis would hold RAW-encoded because a command
         # modified it in place (APPEND, SETRANGE ...): OBJECT ENCODING shows it.
@@ -125,7 +134,11 @@ class Database(object):
                 return None
             now = self.keyspace.lru_now
             if self.access.get(key) is not now:
-                self._record(key, now)
+                acc = self.access
+                if len(acc) < self.keyspace.fast_cap:
+                    acc[key] = now
+                else:
+                    self._record(key, now)
         return v
 
     def read(self, key, touch=True, notify=True):
@@ -143,7 +156,11 @@ class Database(object):
         if touch:
             now = ks.lru_now
             if self.access.get(key) is not now:
-                self._record(key, now)
+                acc = self.access
+                if len(acc) < ks.fast_cap:
+                    acc[key] = now
+                else:
+                    self._record(key, now)
         return v
 
     def peek(self, key):
@@ -166,9 +183,14 @@ class Database(object):
             return True
         return False
 
+    def _tracked(self, key):
+        """The tracker's entry for key (a second, or an LFU entry), or None."""
+        t = self.access.get(key)
+        return self.old.get(key) if t is None else t
+
     def idle_seconds(self, key):
         """Seconds since the last access of key (a lower bound when it is no longer tracked)."""
-        t = self.access.get(key)
+        t = self._tracked(key)
         if t is None or type(t) is LFU:   # LFU data says nothing of idle time
             t = self.horizon
         return max(0, self.keyspace.lru_now - t)
@@ -177,44 +199,53 @@ class Database(object):
         """OBJECT FREQ: the key's decayed LFU counter (no access recorded)."""
         cfg = self.keyspace.lfu
         now_min = (self.keyspace.lru_now // 60) & 0xFFFF
-        return lfu_decayed(self.access.get(key), now_min, cfg.lfu_decay_time if cfg else 1)
+        return lfu_decayed(self._tracked(key), now_min, cfg.lfu_decay_time if cfg else 1)
 
     def set_freq(self, key, counter):
         """Give a live key an LFU counter (RESTORE ... FREQ under an LFU policy)."""
         now_min = (self.keyspace.lru_now // 60) & 0xFFFF
-        self.access.pop(key, None)
-        self.access[key] = LFU((now_min << 8) | min(255, max(0, counter)))
+        self._put(key, LFU((now_min << 8) | min(255, max(0, counter))))
+
+    def set_idle(self, key, seconds):
+        """Give a live key an idle time (RESTORE ... IDLETIME, an RDB file's idle opcode)."""
+        self._put(key, max(0, self.keyspace.lru_now - seconds))
 
     def touch(self, key):
         """Record an access to a key known to be live.
 
         A key already stamped with the current second (the very same int
-        object) is left in place: every entry after it carries that second
-        too, so the tracker stays ordered by time without the move.
+        object) costs one lookup.
         """
         now = self.keyspace.lru_now
         if self.access.get(key) is not now:
             self._record(key, now)
 
     def _record(self, key, now):
-        acc = self.access
-        # Re-inserting moves the key to the end: the dict stays ordered by time.
-        old = acc.pop(key, None)
-        if old is None and len(acc) >= ACCESS_TRACKER_CAP:
-            acc = self._forget_oldest()
+        """Stamp key (its LFU counter under an LFU policy) in the young generation."""
         lfu = self.keyspace.lfu
-        acc[key] = now if lfu is None else lfu_touched(old, now, lfu)
+        self._put(key, now if lfu is None else lfu_touched(self._tracked(key), now, lfu))
 
-    def _forget_oldest(self):
-        """Drop the oldest quarter of the tracker; returns the new tracker dict."""
-        items = iter(self.access.items())
-        deque(islice(items, len(self.access) // 4 - 1), maxlen=0)
-        # The newest forgotten access bounds every untracked key's last access.
-        newest = next(items)[1]
-        if type(newest) is not LFU:
-            self.horizon = newest
-        self.access = acc = dict(items)
+    def _put(self, key, entry):
+        acc = self.access
+        if len(acc) >= self.keyspace.track_cap and key not in acc:
+            acc = self._rotate()
+        acc[key] = entry
+
+    def _rotate(self):
+        """Close the full young generation and drop the one before it; returns the new one."""
+        # Every key only in the dropped generation was last accessed before it was closed.
+        self.horizon = self.closed
+        self.closed = self.keyspace.lru_now
+        self.old = self.access
+        self.access = acc = {}
         return acc
+
+    def _forget(self, key):
+        """A deleted key leaves the tracker (a key created again without an
+        access, as RDB loading does, must not inherit the old time)."""
+        self.access.pop(key, None)
+        if self.old:
+            self.old.pop(key, None)
 
     def mark_raw(self, key):
         """Record that the string at key was modified in place (Redis' RAW encoding)."""
@@ -297,25 +328,29 @@ class Database(object):
         already past (SET ... PXAT <past> keeps the key until it is next
         looked at, as in Redis).
         """
+        ks = self.keyspace
         exp = self.expires
         if exp:
             when = exp.get(key)
             if when is not None:
-                if when <= self.keyspace.clock():
+                if when <= ks.clock():
                     self._expire(key)
                 elif not keepttl:
                     del exp[key]
         # "new" (Redis' dbAdd) costs one test while nobody listens for it.
-        new = self.keyspace.notify_new is not None and key not in self.data
+        new = ks.notify_new is not None and key not in self.data
         self.data[key] = value
         if expire_at is not None:
             exp[key] = expire_at
         if self.raw:
             self.raw.discard(key)   # a new value is not modified in place
-        ks = self.keyspace
         now = ks.lru_now
         if self.access.get(key) is not now:
-            self._record(key, now)
+            acc = self.access
+            if len(acc) < ks.fast_cap:
+                acc[key] = now
+            else:
+                self._record(key, now)
         ks.dirty += 1
         if ks.on_change:
             ks.key_changed(self, key)
@@ -331,7 +366,11 @@ class Database(object):
         ks = self.keyspace
         now = ks.lru_now
         if self.access.get(key) is not now:
-            self._record(key, now)
+            acc = self.access
+            if len(acc) < ks.fast_cap:
+                acc[key] = now
+            else:
+                self._record(key, now)
         ks.dirty += dirty
         if ks.on_change:
             ks.key_changed(self, key)
@@ -352,7 +391,7 @@ class Database(object):
         del self.data[key]
         if self.expires:
             self.expires.pop(key, None)
-        self.access.pop(key, None)
+        self._forget(key)
         if self.raw:
             self.raw.discard(key)
         ks = self.keyspace
@@ -405,7 +444,8 @@ class Database(object):
         self.expires = {}
         self._expire_iter = None
         self.access = {}
-        self.horizon = self.keyspace.lru_now
+        self.old = {}
+        self.closed = self.horizon = self.keyspace.lru_now
         self.raw = set()
         for k in keys:
             self.keyspace.key_changed(self, k)
@@ -414,7 +454,7 @@ class Database(object):
     def _expire(self, key):
         del self.data[key]
         del self.expires[key]
-        self.access.pop(key, None)
+        self._forget(key)
         if self.raw:
             self.raw.discard(key)
         ks = self.keyspace
@@ -478,8 +518,12 @@ class Keyspace(object):
         self.on_expire = []   # fn(db, key)
         self.expired_keys = 0
         self.evicted_keys = 0  # INFO evicted_keys (eviction.py)
-        # The config while an LFU maxmemory policy is on (set by eviction.py), else None.
+        # Access tracking (set by eviction.py through set_tracking): the config
+        # while an LFU maxmemory policy is on, else None; the keys per tracker
+        # generation; and that size while a plain second stamp will do, 0 while
+        # every access must go through Database._record (LFU).
         self.lfu = None
+        self.track_cap = self.fast_cap = ACCESS_TRACKER_CAP
         self.hits = 0         # INFO keyspace_hits / keyspace_misses
         self.misses = 0
         self.dirty = 0        # changes since the last save, as Redis' server.dirty
@@ -493,6 +537,12 @@ class Keyspace(object):
         # notifications.py only while notify-keyspace-events asks for them.
         self.notify_new = None
         self.notify_miss = None
+
+    def set_tracking(self, lfu=None, cap=ACCESS_TRACKER_CAP):
+        """Track LFU counters (``lfu``: the config) or seconds, ``cap`` keys per generation."""
+        self.lfu = lfu
+        self.track_cap = cap
+        self.fast_cap = cap if lfu is None else 0
 
     def tick(self):
         """Refresh the cached second used by access tracking (keeps one int object per second)."""
@@ -534,6 +584,8 @@ class Keyspace(object):
         da.expires, db.expires = db.expires, da.expires
         # Access times travel with the keys, as Redis swaps whole databases.
         da.access, db.access = db.access, da.access
+        da.old, db.old = db.old, da.old
+        da.closed, db.closed = db.closed, da.closed
         da.horizon, db.horizon = db.horizon, da.horizon
         da.raw, db.raw = db.raw, da.raw
         da._expire_iter = db._expire_iter = None

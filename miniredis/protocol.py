@@ -20,7 +20,6 @@ have arrived, so nothing is allocated on the strength of a header alone.
 
 import itertools
 import os
-import re
 
 import hiredis
 
@@ -169,8 +168,66 @@ _chain = itertools.chain.from_iterable
 _set = set
 _LIST_ONLY = {list}
 _list = list
-# An aggregate header of 1000 elements or more after a line end.
-_BIG_AGGREGATE = re.compile(rb"\n[*~%>|][0-9]{4}").search
+# An aggregate header of 1000 elements or more ("*1000"): with every
+# aggregate type byte read as '*' and every digit as '0', "*0000" anywhere
+# (payload bytes may give a false alarm: the exact parser then decides).
+_AGGREGATE_DIGITS = bytes.maketrans(b"*~%>|0123456789", b"*****0000000000")
+
+
+_AGGREGATE_TYPES = b"*~%>|"
+# Past this size a read is mostly payload (large values) or a long pipeline:
+# headers start lines, so line starts are looked at one by one (memchr
+# speed, payloads rarely hold line ends), and the whole-data translation is
+# only paid when there are many of them.
+_SCAN_BY_LINE = 4096
+_MAX_LINE_HITS = 32
+
+
+def _big_count(data, p):
+    count = data[p + 1:p + 5]
+    return data[p] in _AGGREGATE_TYPES and len(count) == 4 and count.isdigit()
+
+
+def _big_aggregate(data):
+    # Many line ends at the start (a pipeline of small requests): the
+    # translation at once; few (large values): line starts one by one.
+    if len(data) > _SCAN_BY_LINE and data.count(10, 0, 512) <= 8:
+        if _big_count(data, 0):
+            return True
+        p = data.find(10)
+        for _ in range(_MAX_LINE_HITS):
+            if p < 0 or p + 1 >= len(data):
+                return False
+            if _big_count(data, p + 1):
+                return True
+            p = data.find(10, p + 1)
+    return data.translate(_AGGREGATE_DIGITS).find(b"*0000") >= 0
+
+
+# A read this large whose first request has an argument this large goes to
+# the Python parser at once: hiredis would be fed the value twice (its
+# partial request cannot be resumed from here), the parser copies it once.
+_BIG_READ = 16384
+_BIG_BULK = 8192
+
+
+def _starts_big_bulk(data):
+    """True when one of the first request's first arguments announces _BIG_BULK bytes or more."""
+    p = data.find(b"\n") + 1
+    for _ in range(8):
+        if p <= 0 or p >= len(data) or data[p] != 36:
+            return False
+        cr = data.find(b"\r", p, p + 22)
+        if cr < 0:
+            return False
+        size = data[p + 1:cr]
+        if not size.isdigit():
+            return False
+        size = int(size)
+        if size >= _BIG_BULK:
+            return True
+        p = cr + 2 + size + 2
+    return False
 # A request no client can send (random per process): see RequestReader._feed_fresh.
 _SENTINEL_ARGS = [b"\x00" + os.urandom(16).hex().encode()]
 _SENTINEL = b"*1\r\n$%d\r\n%b\r\n" % (len(_SENTINEL_ARGS[0]), _SENTINEL_ARGS[0])
@@ -204,15 +261,21 @@ def _plain(reqs, data):
     would pass; it then reads its own odd elements as bulk strings, which
     affects no one else.
     """
+    if len(reqs) == 1:   # no pipeline: the request itself
+        try:
+            _join(reqs[0])
+        except TypeError:
+            return False
+        return data.count(36) == len(reqs[0]) and data.count(42) == 1
     try:
-        nargs = sum(map(len, reqs))
+        flat = _list(_chain(reqs))
         # Counts can be forged from payload bytes; types cannot: every
         # argument must really be bytes before a command sees it (join
         # refuses anything else).
-        _join(_chain(reqs))
+        _join(flat)
     except TypeError:
         return False
-    return data.count(36) == nargs and data.count(42) == len(reqs)
+    return data.count(36) == len(flat) and data.count(42) == len(reqs)
 
 
 def _canonical_size(reqs):
@@ -289,8 +352,8 @@ class RequestReader(object):
         # array header announces before the elements arrive, and freeing an
         # unfinished "*3000000000" takes seconds. Inline commands, the
         # unauthenticated limits and large counts are the Python parser's.
-        if (data[0] != 42 or self.auth_required or data.find(b"\r", 0, 5) < 0
-                or _BIG_AGGREGATE(data) is not None):
+        if (data[0] != 42 or self.auth_required or _big_aggregate(data)
+                or (len(data) > _BIG_READ and _starts_big_bulk(data))):
             return self._slow(data)
         hr = self._hr
         hr.feed(data)
@@ -299,9 +362,18 @@ class RequestReader(object):
         # this process can write follows the data: it comes back on its own
         # exactly when every byte of data made whole requests.
         hr.feed(_SENTINEL)
-        reqs = _drain(hr)
+        reqs = []
+        append = reqs.append
+        gets = hr.gets
+        try:
+            r = gets()
+            while r is not False:
+                append(r)
+                r = gets()
+        except hiredis.ProtocolError:
+            reqs = None
         if reqs and reqs.pop() == _SENTINEL_ARGS and _plain(reqs, data):
-            if [] in reqs:
+            if b"*0\r" in data:   # Redis skips empty multibulks
                 reqs = [r for r in reqs if r]
             return reqs, None
         # Not the common case: start hiredis afresh and let the Python parser
@@ -315,7 +387,7 @@ class RequestReader(object):
         n = _canonical_size(reqs)
         if 0 <= n < len(data) and data[n] == 42:
             # Whole canonical requests, then one split across reads.
-            self._buf = bytearray(data[n:])
+            self._buf = bytearray(memoryview(data)[n:])
             if [] in reqs:
                 reqs = [r for r in reqs if r]
             err = self._parse(reqs, one=True)
@@ -429,7 +501,11 @@ class RequestReader(object):
             body = cr + 2
             if n - body < ln + 2:
                 break
-            args.append(bytes(buf[body:body + ln]))
+            if ln < 1024:
+                args.append(bytes(buf[body:body + ln]))
+            else:
+                with memoryview(buf) as view:   # one copy of a large value, not two
+                    args.append(bytes(view[body:body + ln]))
             # Like Redis, the two bytes after the payload are skipped unchecked.
             p = body + ln + 2
             self._left -= 1

@@ -22,6 +22,7 @@ positions that accept a RESP3 typed value (project extension) as
 
 import json
 import os
+import re
 from collections import namedtuple
 
 from .replies import Map, Set, Simple, NULL
@@ -34,13 +35,37 @@ def _load():
 
     Entries stay text until a command is declared: the parsed metadata of
     all 366 commands would cost over 3 MB, most of it COMMAND DOCS argument
-    trees that are rendered only on request.
+    trees that are rendered only on request. Nor is the file parsed whole:
+    each entry is parsed alone, to find where its text ends, and dropped;
+    the whole tree's freed blocks would stay behind as ~1 MB of fragments
+    in the C heap that a server of small keys never reuses.
     """
     with open(_DATA) as f:
-        data = json.load(f)
-    compact = {name: json.dumps(entry, separators=(",", ":"))
-               for name, entry in data["commands"].items()}
-    return data["redis_version"], compact
+        top = _members(f.read(), split=("commands",))[0]
+    return json.loads(top["redis_version"]), top["commands"]
+
+
+_DECODE = json.JSONDecoder().raw_decode
+_WS = re.compile(r"[ \t\n\r]*").match
+
+
+def _members(text, pos=0, split=()):
+    """({key: value as JSON text}, end) of the JSON object at ``text[pos]`` (after
+    any blanks); the value of a key in ``split`` is an object, returned as such a dict."""
+    out = {}
+    pos = _WS(text, _WS(text, pos).end() + 1).end()   # past "{"
+    while text[pos] != "}":
+        key, pos = _DECODE(text, pos)
+        start = _WS(text, _WS(text, pos).end() + 1).end()   # past ":"
+        if key in split:
+            out[key], end = _members(text, start)
+        else:
+            end = _DECODE(text, start)[1]
+            out[key] = text[start:end]
+        pos = _WS(text, end).end()
+        if text[pos] == ",":
+            pos = _WS(text, pos + 1).end()
+    return out, pos + 1
 
 
 REDIS_META_VERSION, METADATA = _load()   # fullname ('get', 'client|list') -> JSON text
@@ -101,24 +126,37 @@ COMMANDS = {}   # lower-case str name -> CommandSpec
 LOOKUP = {}     # bytes name in lower and upper case -> CommandSpec (fast path)
 
 
+# Commands Redis does not flag "fast" whose work is O(1) or grows only with
+# their own arguments: like fast commands, they cannot stall the server.
+ARGUMENT_BOUNDED = frozenset(("set", "setex", "psetex", "mset", "msetnx", "lmove", "rpoplpush"))
+
+
+# ACL categories of commands that work on data only, and of those that may
+# change a client's state (dispatcher gates) or the server's.
+_DATA_CATEGORIES = frozenset(("@string", "@list", "@hash", "@set", "@sortedset", "@bitmap",
+                              "@hyperloglog", "@geo", "@stream", "@keyspace"))
+_GATE_CATEGORIES = frozenset(("@connection", "@transaction", "@pubsub", "@scripting", "@admin",
+                              "@dangerous", "@blocking"))
+# Connection commands that change nothing.
+PLAIN_CONNECTION = frozenset(("ping", "echo"))
+
+
 class CommandSpec(object):
     __slots__ = (
         "name", "fullname", "arity", "flags", "first_key", "last_key", "step",
         "group", "func", "typed", "subcommands", "parent", "acl", "tips",
-        "key_specs", "info", "docs", "getkeys",
+        "key_specs", "meta_name", "getkeys",
         "is_write", "is_readonly", "no_auth", "no_multi", "is_pubsub_ok",
         "is_fast", "is_blocking", "is_admin", "is_noscript", "is_loading_ok",
         "is_denyoom", "is_movablekeys", "may_replicate",
         "calls", "usec", "rejected_calls", "failed_calls", "min_args", "max_args",
-        "fullname_bytes",
+        "fullname_bytes", "latencies", "timed_together", "plain_data",
     )
 
     def __init__(self, fullname, func, typed=None, parent=None, meta_name=None):
-        meta = metadata(meta_name or fullname)
+        self.meta_name = meta_name or fullname
+        meta = metadata(self.meta_name)
         info = meta["info"]
-        self.info = info
-        # The docs map stays JSON text until COMMAND DOCS asks (see _load).
-        self.docs = json.dumps(meta["docs"], separators=(",", ":"))
         self.fullname = fullname
         self.name = fullname.split("|")[-1]
         self.parent = parent
@@ -153,13 +191,38 @@ class CommandSpec(object):
         self.is_denyoom = "denyoom" in f
         self.is_movablekeys = "movablekeys" in f
         self.may_replicate = "may_replicate" in f
+        # May share a pipelined batch's timing (dispatcher.run): cannot take long,
+        # and is not a blocking command (BZPOPMIN is "fast" too): those are
+        # timed and counted when they are answered.
+        self.timed_together = (self.is_fast or fullname in ARGUMENT_BOUNDED) and not self.is_blocking
+        # Runs on the dispatcher's plain path (dispatcher.run): timed together,
+        # and unable to change how the client's next request is dispatched
+        # (no AUTH, MULTI, HELLO, RESET, SUBSCRIBE, MONITOR, scripts ...).
+        self.plain_data = self.timed_together and (
+            fullname in PLAIN_CONNECTION or (not _GATE_CATEGORIES.intersection(self.acl)
+                                             and bool(_DATA_CATEGORIES.intersection(self.acl))))
         self.reset_stats()
+
+    # COMMAND INFO and COMMAND DOCS parse the entry again: kept parsed on every
+    # spec, the tagged JSON trees cost ~1.5 MB for replies rarely asked for.
+    @property
+    def info(self):
+        """The COMMAND INFO entry (tagged JSON, see to_reply), without subcommands."""
+        return metadata(self.meta_name)["info"]
+
+    @property
+    def docs(self):
+        """The COMMAND DOCS map (tagged JSON, see to_reply), without subcommands."""
+        return metadata(self.meta_name)["docs"]
 
     def reset_stats(self):
         self.calls = 0
         self.usec = 0.0  # seconds, despite the name (converted when reported)
         self.rejected_calls = 0
         self.failed_calls = 0
+        # Seconds of each call since the last fold into the latency histogram
+        # (latencyhist.py); appending is all the hot path pays for it.
+        self.latencies = []
 
     def arity_ok(self, n):
         a = self.arity

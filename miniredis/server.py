@@ -9,8 +9,9 @@ background greenlets (active expiry) and graceful stop.
 Must not touch: command semantics (the dispatcher runs them), encoding rules
 (the protocol module writes replies).
 
-Connections are driven by libev io watchers on gevent's loop, like Redis'
-event loop: a readable socket calls ``_on_readable`` in the hub, which reads
+Connections are accepted by gevent's StreamServer, its handler run in the
+hub (``_Acceptor``), and then driven by libev io watchers on gevent's loop,
+like Redis' event loop: a readable socket calls ``_on_readable`` in the hub, which reads
 and answers everything that arrived, without a greenlet per client (two
 greenlet switches per read were a large share of the time per request).
 Command code therefore must not block on gevent; work that waits (later:
@@ -25,6 +26,7 @@ import time
 
 import gevent
 from gevent.event import Event
+from gevent.server import StreamServer
 
 from . import __version__, REDIS_VERSION
 from . import commands  # noqa: F401  (registers every command)
@@ -39,9 +41,9 @@ from .notifications import Notifications
 from .persistence.snapshot import Snapshots
 from .pubsub import PubSub, subscribed
 from .watch import Watches
-from .protocol import BULK_HEADERS, CRLF, RequestReader, encode_into
-from . import slowlog
-from .replies import BLOCKED, Simple
+from .dispatcher import advance_reply_mode
+from .protocol import RequestReader, encode_into
+from . import latencyhist, slowlog
 from . import errors
 from .config import ConfigError
 from .daemon import VERBOSE
@@ -72,17 +74,6 @@ class _Discard(list):
 
 
 _DISCARD = _Discard()
-
-
-def _advance_reply_mode(conn):
-    """CLIENT REPLY OFF/SKIP (Redis' CLIENT_REPLY_* flags): the current reply is dropped.
-
-    SKIP drops its own reply and the next command's, OFF every reply until ON.
-    """
-    if conn.reply_mode == 2:     # CLIENT REPLY SKIP just ran: the next one is skipped too
-        conn.reply_mode = 3
-    elif conn.reply_mode == 3:
-        conn.reply_mode = 0
 
 
 class Stats(object):
@@ -146,7 +137,9 @@ class Server(object):
 
     def _config_changed(self, name, value):
         """Apply a CONFIG SET to live state (existing clients' limits, auth)."""
-        if name == "proto-max-bulk-len":
+        if name == "latency-tracking":
+            self.dispatcher.latency_tracking[0] = value
+        elif name == "proto-max-bulk-len":
             for c in self.clients.values():
                 c.reader.max_bulk_len = value
         elif name == "client-query-buffer-limit":
@@ -190,9 +183,9 @@ class Server(object):
                 _close_listeners(listeners)
                 raise
             sock.setblocking(False)
-            watcher = self.loop.io(sock.fileno(), _READ)
-            watcher.start(self._accept, sock)
-            listeners.append((sock, watcher))
+            acceptor = _Acceptor(sock, self._new_client)
+            acceptor.start()
+            listeners.append((sock, acceptor))
             bound.append(sock.getsockname()[:2])
         return listeners, bound
 
@@ -248,10 +241,14 @@ class Server(object):
     # --- background -------------------------------------------------------------
     def _cron(self):
         """Active expiry at ``hz`` times a second, each pass bounded to 25% of its period."""
+        from .memtrim import Trimmer
+        trimmer = Trimmer(self.keyspace)
         while True:
             hz = max(1, min(500, self.config.hz or 10))
             gevent.sleep(1.0 / hz)
             self.keyspace.tick()  # the access tracker's cached second
+            latencyhist.fold_all(self)   # bounds the per-call samples kept
+            trimmer.cron()   # freed C heap back to the system after bulk changes
             try:
                 self._clients_cron(time.time())
             except Exception:
@@ -310,7 +307,8 @@ class Server(object):
         return self._next_id
 
     def _accept(self, lsock):
-        """The listening socket is readable: take every pending connection."""
+        """Take every pending connection now (a busy script's event loop: the
+        acceptors wait for the hub, which the script holds)."""
         while True:
             try:
                 sock, addr = lsock.accept()
@@ -415,45 +413,17 @@ class Server(object):
 
     def _run(self, conn, reqs, err):
         """Run requests in order and send their replies; stop at one that blocks."""
+        n = self.dispatcher.run(conn, reqs)
         out = conn.out
-        dispatch = self.dispatcher.dispatch
-        keyspace = self.keyspace
-        i = 0
-        for argv in reqs:
-            i += 1
-            reply = dispatch(conn, argv)
-            if reply is BLOCKED:
-                # The rest of the pipeline waits until this client is answered.
-                if i < len(reqs) or err is not None:
-                    conn.backlog = (reqs[i:], err)
-                err = None
-                break
-            if conn.reply_mode:
-                _advance_reply_mode(conn)
-                reply = None
-            t = type(reply)
-            if t is bytes:
-                n = len(reply)
-                if n < 1024:
-                    out.extend((BULK_HEADERS[n], reply, CRLF))
-                else:
-                    out.append(b"$%d\r\n%b\r\n" % (n, reply))
-            elif t is Simple:
-                out.append(reply.raw)
-            elif t is int:
-                out.append(b":%d\r\n" % reply)
-            elif reply is not None:
-                encode_into(reply, conn.proto, out)
-            if keyspace.ready:
-                # Clients blocked on keys this command made ready: after its reply.
-                self.blocking.serve_ready()
-            if conn.closing:
-                if conn.kill_reason == "security":
-                    # Like Redis, an HTTP-looking request drops the client
-                    # before anything of this read is answered.
-                    out.clear()
-                break
-            out = conn.out  # a command may have flushed (pushes, blocking ops)
+        if conn.blocked is not None:
+            # The rest of the pipeline waits until this client is answered.
+            if n < len(reqs) or err is not None:
+                conn.backlog = (reqs[n:], err)
+            err = None
+        elif conn.closing and conn.kill_reason == "security":
+            # Like Redis, an HTTP-looking request drops the client
+            # before anything of this read is answered.
+            out.clear()
         if err is not None and not conn.closing:
             if err is not RequestReader.CLOSE:
                 out.append(b"-%s\r\n" % err.encode())
@@ -475,7 +445,7 @@ class Server(object):
         if conn.sock is None:
             return
         if conn.reply_mode:
-            _advance_reply_mode(conn)
+            advance_reply_mode(conn)
         else:
             encode_into(reply, conn.proto, conn.out)
         conn.flush()
@@ -600,10 +570,38 @@ _OPTIONAL_BIND_ERRORS = frozenset(getattr(errno, name) for name in (
     "EADDRNOTAVAIL") if hasattr(errno, name))
 
 
+class _Acceptor(StreamServer):
+    """gevent's StreamServer accepting on one listening socket, handler in the hub.
+
+    ``spawn=None`` calls the handler (Server._new_client) from the accept
+    watcher itself: a client is then served by libev io watchers, not by a
+    greenlet, so accepting costs no greenlet either. The accepted socket is
+    a plain (non-gevent) socket, read only when its watcher says it is
+    readable, and stays open when the handler returns (``do_close``).
+    """
+
+    def __init__(self, sock, handle):
+        super().__init__(sock, handle, spawn=None)
+
+    def do_read(self):
+        lsock = self.socket
+        try:
+            fd, addr = lsock._accept()
+        except BlockingIOError:
+            return None
+        except OSError as e:
+            # EMFILE and the like: the rest waits in the backlog, as in Redis.
+            log.warning("Error accepting a client connection: %s", e)
+            return None
+        return socket.socket(lsock.family, lsock.type, lsock.proto, fileno=fd), addr
+
+    def do_close(self, sock, *args):
+        pass   # the client outlives its accept: Server.close_client closes it
+
+
 def _close_listeners(listeners):
-    for sock, watcher in listeners:
-        watcher.stop()
-        watcher.close()
+    for sock, acceptor in listeners:
+        acceptor.close()   # stops accepting and closes the socket
         sock.close()
 
 

@@ -12,6 +12,7 @@ execution, sockets.
 import time
 from collections import deque
 
+from .dispatcher import SHARED_TIMING_FLOOR
 from .latency import Latency
 
 MAX_ARGS = 32        # Redis' SLOWLOG_ENTRY_MAX_ARGC
@@ -38,7 +39,9 @@ def _config_changed(server, name):
             limits.append(cfg.slowlog_log_slower_than / 1e6)
         if cfg.latency_monitor_threshold > 0:
             limits.append(cfg.latency_monitor_threshold / 1e3)
-        server.dispatcher.slow[0] = min(limits) if limits else float("inf")
+        slow = min(limits) if limits else float("inf")
+        server.dispatcher.slow[0] = slow
+        server.dispatcher.shared_timing[0] = slow >= SHARED_TIMING_FLOOR
 
 
 def _on_slow(server):

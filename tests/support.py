@@ -77,35 +77,38 @@ def start_miniredis(*args, port=None, cwd=None, env=None, config_file=None):
     if env:
         e.update(env)
     # Its own working directory: a dump.rdb is never written to, nor loaded from, the checkout.
-    proc = subprocess.Popen(cmd, cwd=cwd or tempfile.mkdtemp(prefix="miniredis-"), env=e,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    sp = ServerProcess(proc, port, "miniredis")
-    try:
-        wait_for_port(port, proc)
-    except Exception:
-        sp.stop()
-        raise
-    return sp
+    return _launch(cmd, cwd or tempfile.mkdtemp(prefix="miniredis-"), e, port, "miniredis")
 
 
 def redis_server_path():
     return shutil.which("redis-server")
 
 
-def start_redis(*args):
-    """Start a throwaway reference redis-server; skip (or fail under CI) when absent."""
+def start_redis(*args, config_file=None, cwd=None):
+    """Start a throwaway reference redis-server; skip (or fail under CI) when absent.
+
+    With ``config_file`` the file comes first and its own settings stand
+    (no defaults added but the port); ``cwd``: its working directory.
+    """
     path = redis_server_path()
     if path is None:
         if os.environ.get("CI"):
             pytest.fail("redis-server is required in CI (scripts/test installs it)")
         pytest.skip("reference redis-server not installed")
     port = free_port()
-    cmd = [path, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-           "--appendonly", "no", "--daemonize", "no"] + [str(a) for a in args]
+    cmd = [path] + ([str(config_file)] if config_file else [])
+    cmd += ["--port", str(port), "--bind", "127.0.0.1"]
+    if not config_file:
+        cmd += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
+    cmd += [str(a) for a in args]
     # Its own working directory: a SAVE sent by a test must not write into the checkout.
-    workdir = tempfile.mkdtemp(prefix="redis-ref-")
-    proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    sp = ServerProcess(proc, port, "redis")
+    workdir = cwd or tempfile.mkdtemp(prefix="redis-ref-")
+    return _launch(cmd, workdir, None, port, "redis")
+
+
+def _launch(cmd, cwd, env, port, kind):
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sp = ServerProcess(proc, port, kind)
     try:
         wait_for_port(port, proc)
     except Exception:

@@ -121,8 +121,7 @@ def restore(ctx, argv):
             ctx.propagate_as([argv[0], key, b"%d" % ttl] + argv[3:] + [b"ABSTTL"])
     if idle is not None and not ctx.server.config.maxmemory_policy.endswith("-lfu"):
         db.keyspace.tick()   # the cached second may be stale: IDLETIME must count from now
-        db.access.pop(key, None)
-        db.access[key] = max(0, db.keyspace.lru_now - idle)
+        db.set_idle(key, idle)
     if freq is not None and ctx.server.config.maxmemory_policy.endswith("-lfu"):
         db.set_freq(key, freq)
     ctx.notify(GENERIC, "restore", key)

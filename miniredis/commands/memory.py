@@ -5,7 +5,7 @@ MEMORY USAGE of a key is exactly what that key adds to the figure maxmemory
 bounds. Must not touch: the accounting itself (eviction.py owns it).
 """
 
-from .. import errors
+from .. import errors, memtrim
 from ..datatypes import parse_int
 from ..errors import CommandError
 from ..info import rss_bytes
@@ -125,5 +125,6 @@ def memory_malloc_stats(ctx, argv):
 
 @subcommand("memory", "purge")
 def memory_purge(ctx, argv):
+    memtrim.trim()   # as Redis' jemalloc purge: free heap pages back to the system
     return OK
 

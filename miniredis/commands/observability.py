@@ -1,11 +1,12 @@
 """SLOWLOG, LATENCY, MONITOR and MODULE.
 
 Owns the replies of these commands; the data lives in slowlog.py (slow log),
-latency.py (latency monitor) and monitor.py (monitoring clients). Must not
+latency.py (latency monitor), latencyhist.py (per-command latency histograms)
+and monitor.py (monitoring clients). Must not
 touch: the dispatcher's timing (slowlog.install wires it).
 """
 
-from .. import errors
+from .. import errors, latencyhist
 from ..errors import CommandError
 from ..monitor import monitors
 from ..protocol import string2ll
@@ -104,6 +105,12 @@ def latency_graph(ctx, argv):
     if name not in ctx.server.latency.events:
         raise CommandError(errors.LATENCY_NO_SAMPLES_FMT % errors.sanitize(argv[2]))
     return Verbatim(ctx.server.latency.graph(name).encode())
+
+
+@subcommand("latency", "histogram")
+def latency_histogram(ctx, argv):
+    # The histograms themselves: latencyhist.py (fed by the dispatcher).
+    return latencyhist.histogram_reply(argv[2:] if len(argv) > 2 else None)
 
 
 @subcommand("latency", "help")

@@ -6,13 +6,12 @@ parameters from :mod:`miniredis.config`; the keyspace is changed only through
 its own methods (Database.clear, Keyspace.flushall).
 """
 
-import json
 import logging
 import os
 import time
 
 
-from .. import errors, info
+from .. import acl, errors, info
 from ..config import ConfigSetFailed, ConfigUnknown
 from ..datatypes import parse_int
 from ..errors import CommandError
@@ -268,7 +267,7 @@ def info_entry(spec):
 
 def docs_entry(spec):
     """The COMMAND DOCS map of one command, with the subcommands this server has."""
-    doc = to_reply(json.loads(spec.docs))
+    doc = to_reply(spec.docs)
     if spec.subcommands:
         doc.pairs.append((b"subcommands", Map([(s.fullname.encode(), docs_entry(s))
                                                for s in spec.subcommands.values()])))
@@ -480,8 +479,11 @@ def config_rewrite(ctx, argv):
     cfg = ctx.server.config
     if not cfg.config_file:
         raise CommandError(errors.NO_CONFIG_FILE)
+    # As Redis 7.0: the ACL users go into the file as "user" lines, unless an
+    # aclfile holds them (ACL SAVE writes that one).
+    users = [] if cfg.aclfile else acl.of(ctx.server).lines()
     try:
-        cfg.rewrite()
+        cfg.rewrite(users)
     except OSError as e:
         raise CommandError(errors.CONFIG_REWRITE_FAILED_FMT % errors.sanitize(e.strerror or str(e)))
     return OK

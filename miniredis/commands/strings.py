@@ -329,10 +329,15 @@ def _pairs(argv, name):
 
 @command("mset", typed=(2, 2))
 def mset(ctx, argv):
-    db = ctx.db
-    for key, value in _pairs(argv, "mset"):
-        db.set(key, _stored(value))
-        ctx.notify(STRING, "set", key)
+    if len(argv) % 2 == 0:
+        raise CommandError(errors.wrong_arity("mset"))
+    store = ctx.db.set
+    notify = ctx.notify
+    for i in range(1, len(argv), 2):
+        key = argv[i]
+        value = argv[i + 1]
+        store(key, value if type(value) is bytes else from_request(value))
+        notify(STRING, "set", key)
     return OK
 
 
@@ -438,13 +443,18 @@ def setrange(ctx, argv):
 
 def _incr(ctx, key, delta):
     db = ctx.db
-    old, s = write_string(db, key)
-    current = 0 if old is None else parse_int(old if type(old) is int else s)
+    old = db.get(key)
+    if old is None:
+        current = 0
+    elif type(old) is bytes or type(old) is int:
+        current = parse_int(old)
+    else:
+        current = parse_int(as_bytes(old))   # a typed float's text, or WRONGTYPE
     value = current + delta
     if value > LLONG_MAX or value < LLONG_MIN:
         raise CommandError(errors.OVERFLOW)
     # A typed int stays an int; a string stays a string (GET then answers a bulk).
-    db.set(key, value if type(old) is int else b"%d" % value, keepttl=True)
+    db.set(key, value if type(old) is int else b"%d" % value, True)   # TTL kept
     ctx.notify(STRING, "incrby", key)
     return value
 

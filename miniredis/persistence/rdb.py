@@ -928,7 +928,7 @@ class _Loader(object):
         if expire is not None:
             db.expires[key] = expire
         if idle is not None:
-            db.access[key] = max(0, self.keyspace.lru_now - idle)
+            db.set_idle(key, idle)   # the tracker's size limit holds while loading too
         self.keys += 1
         if self.progress is not None and not self.keys % 1024:
             self.progress(r.pos, r.end, self.keys)

@@ -10,12 +10,10 @@ float, booleans, None for nil, LuaTable for tables.
 
 import math
 
-from lupa import lua51
-
 from ..replies import (
     BigNumber, Bool, Double, Error, Map, NULL, NULL_ARRAY, Push, Raw, Set, Simple, Verbatim)
 
-_lua_type = lua51.lua_type
+_lua_type = None   # lupa's lua_type, set by runtime.load_lua() with the first Lua state
 # Nesting of a script's reply: Redis stops at its Lua stack limit (a few thousand
 # levels); the reply encoder's recursion stops us earlier.
 MAX_DEPTH = 800

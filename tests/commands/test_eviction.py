@@ -413,3 +413,19 @@ def test_set_freq_helper(env):
     c.cmd("SET", "k", "v")
     srv.keyspace.dbs[0].set_freq(b"k", 100)
     assert c.cmd("OBJECT", "FREQ", "k").v == 100
+
+
+def test_access_tracker_keeps_more_keys_only_while_evicting_by_it(env):
+    """keyspace.py's tracker generations grow while an LRU/LFU policy evicts (issue 15)."""
+    from miniredis.keyspace import ACCESS_TRACKER_CAP, EVICTION_TRACKER_CAP
+    srv, c, _ = env
+    ks = srv.keyspace
+    assert ks.track_cap == ks.fast_cap == ACCESS_TRACKER_CAP and ks.lfu is None
+    setcfg(c, ("maxmemory-policy", "allkeys-lru"))            # no maxmemory: nothing evicts
+    assert ks.track_cap == ACCESS_TRACKER_CAP
+    setcfg(c, ("maxmemory", "100mb"))
+    assert ks.track_cap == ks.fast_cap == EVICTION_TRACKER_CAP
+    setcfg(c, ("maxmemory-policy", "volatile-lfu"))
+    assert ks.track_cap == EVICTION_TRACKER_CAP and ks.fast_cap == 0 and ks.lfu is not None
+    setcfg(c, ("maxmemory-policy", "volatile-ttl"))
+    assert ks.track_cap == ks.fast_cap == ACCESS_TRACKER_CAP and ks.lfu is None

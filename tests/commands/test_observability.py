@@ -184,3 +184,33 @@ def test_pause_waiter_that_disconnects_is_forgotten(mini_server):
         assert b"blocked_clients:0" in admin.cmd("INFO", "clients").v
     finally:
         admin.close()
+
+
+def _commandstats(c, name):
+    for line in c.cmd("INFO", "commandstats").v.decode().splitlines():
+        if line.startswith("cmdstat_%s:" % name):
+            return dict(kv.split("=") for kv in line.split(":", 1)[1].split(","))
+    return None
+
+
+def test_pipelined_batch_counts_every_call_and_shares_time(r):
+    # Fast commands of one read are timed together (dispatcher.run): calls stay
+    # exact, and the batch's time is spread over them.
+    r.cmd("CONFIG", "RESETSTAT")
+    r.pipeline([("SET", "pk", "1")] + [("GET", "pk")] * 20 + [("INCR", "pk")] * 7 + [("PING",)] * 3)
+    get, incr, set_ = (_commandstats(r, n) for n in ("get", "incr", "set"))
+    assert (get["calls"], incr["calls"], set_["calls"]) == ("20", "7", "1")
+    assert float(get["usec"]) > 0 and float(get["usec_per_call"]) > 0
+    hist = r.cmd("LATENCY", "HISTOGRAM", "get", "incr").v
+    calls = {k.v: dict((f.v, v) for f, v in zip(m.v[::2], m.v[1::2]))[b"calls"].v
+             for k, m in zip(hist[::2], hist[1::2])}
+    assert calls == {b"get": 20, b"incr": 7}
+
+
+def test_slowlog_threshold_zero_logs_each_pipelined_command(r):
+    # Under SHARED_TIMING_FLOOR every command is timed on its own again.
+    with slowlog_everything(r):
+        r.pipeline([("GET", "pk%d" % i) for i in range(5)])
+        entries = r.cmd("SLOWLOG", "GET", "10").v
+        logged = [_args(e) for e in entries if _args(e)[0] == b"GET"]
+        assert logged == [[b"GET", b"pk%d" % i] for i in reversed(range(5))]

@@ -109,3 +109,13 @@ def test_watch_table_is_released():
         finally:
             a.close()
             b.close()
+
+
+def test_multi_inside_one_read_queues_what_follows(r):
+    # Plain commands of a read skip the dispatcher's checks only until a
+    # command that changes them (MULTI here) has run.
+    replies = r.pipeline([("SET", "tq", "1"), ("MULTI",), ("INCR", "tq"), ("GET", "tq"),
+                          ("EXEC",), ("GET", "tq")])
+    assert [x.v for x in replies[:4]] == ["OK", "OK", "QUEUED", "QUEUED"]
+    assert [x.v for x in replies[4].v] == [2, b"2"]
+    assert replies[5].v == b"2"

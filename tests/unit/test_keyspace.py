@@ -189,35 +189,83 @@ def test_idle_seconds_follow_reads_and_writes_not_peeks(ks, clock):
     assert b"k" not in db.access
 
 
-def test_tracker_keeps_time_order_and_one_int_per_second(ks, clock):
+def test_tracker_stamps_one_shared_int_per_second(ks, clock):
     db = ks.dbs[0]
     db.set(b"a", b"1")
     db.set(b"b", b"1")
     advance(ks, clock, 1000)
     db.get(b"a")
-    assert list(db.access) == [b"b", b"a"]
-    db.get(b"b")
-    assert list(db.access) == [b"a", b"b"]
-    db.get(b"a")                          # already stamped this second: stays in place
-    assert list(db.access) == [b"a", b"b"]
+    assert db.access[b"a"] is ks.lru_now and db.access[b"b"] is not ks.lru_now
+    db.read(b"b")
     assert db.access[b"a"] is db.access[b"b"] is ks.lru_now
+    assert db.idle_seconds(b"a") == db.idle_seconds(b"b") == 0
 
 
-def test_tracker_is_bounded_and_horizon_is_a_lower_bound(ks, clock, monkeypatch):
-    monkeypatch.setattr(keyspace, "ACCESS_TRACKER_CAP", 8)
+def test_tracker_generations_are_bounded_and_horizon_is_a_lower_bound(ks, clock):
+    ks.set_tracking(cap=4)
     db = ks.dbs[0]
-    for i in range(8):
+    start = ks.lru_now
+    written = {}
+    for i in range(8):                    # k0..k3 fill one generation, k4..k7 the next
+        written[b"k%d" % i] = ks.lru_now
         db.set(b"k%d" % i, b"v")
         advance(ks, clock, 1000)
-    db.set(b"new", b"v")                  # full: the oldest quarter is forgotten
-    assert len(db.access) == 7 and b"k0" not in db.access and b"k1" not in db.access
+    assert [db.idle_seconds(b"k%d" % i) for i in range(8)] == [8, 7, 6, 5, 4, 3, 2, 1]
+    db.set(b"new", b"v")                  # full again: the generation of k0..k3 is dropped
+    assert list(db.access) == [b"new"] and list(db.old) == [b"k4", b"k5", b"k6", b"k7"]
+    assert db.horizon == start + 4        # when that generation was closed
     advance(ks, clock, 10000)
-    # k0 was last accessed 18 s ago, k1 17 s ago: 17 (from k1's time) bounds both.
-    assert db.idle_seconds(b"k0") == 17
-    assert db.idle_seconds(b"k1") == 17
-    assert db.idle_seconds(b"k2") == 16
+    # k0..k3 were last accessed 18..15 s ago: 14 (the horizon) bounds them all.
+    for key, when in written.items():
+        exact = ks.lru_now - when
+        assert db.idle_seconds(key) == (exact if key >= b"k4" else 14) <= exact
     db.get(b"k0")
     assert db.idle_seconds(b"k0") == 0
+    assert len(db.access) + len(db.old) <= 2 * 4
+
+
+def test_a_deleted_key_leaves_both_generations(ks, clock):
+    ks.set_tracking(cap=2)
+    db = ks.dbs[0]
+    for key in (b"a", b"b", b"c"):
+        db.set(key, b"v")
+    assert b"a" in db.old and b"c" in db.access
+    db.delete(b"a")
+    db.delete(b"c")
+    assert b"a" not in db.old and b"c" not in db.access
+    advance(ks, clock, 3000)
+    db.data[b"a"] = b"v"                  # created again without an access (RDB loading)
+    assert db.idle_seconds(b"a") == 3     # the horizon's bound, not a stale time
+
+
+def test_set_idle_and_set_freq(ks, clock):
+    db = ks.dbs[0]
+    db.set(b"k", b"v")
+    db.set_idle(b"k", 100)
+    assert db.idle_seconds(b"k") == 100
+    advance(ks, clock, 2000)
+    assert db.idle_seconds(b"k") == 102
+    db.set_freq(b"k", 300)
+    assert db.lfu_freq(b"k") == 255
+
+
+def test_lfu_counters_take_the_slow_path_and_survive_a_generation(ks, clock):
+    class Cfg(object):
+        lfu_log_factor = 0                # every access counts
+        lfu_decay_time = 1
+    ks.set_tracking(Cfg(), cap=2)
+    assert ks.fast_cap == 0
+    db = ks.dbs[0]
+    db.set(b"k", b"v")
+    assert db.lfu_freq(b"k") == keyspace.LFU_INIT_VAL
+    db.get(b"k")
+    db.set(b"x", b"v")
+    db.set(b"y", b"v")                    # k's counter is in the old generation now
+    assert b"k" in db.old and db.lfu_freq(b"k") == keyspace.LFU_INIT_VAL + 1
+    db.get(b"k")
+    assert db.lfu_freq(b"k") == keyspace.LFU_INIT_VAL + 2
+    ks.set_tracking()
+    assert ks.lfu is None and ks.fast_cap == ks.track_cap == keyspace.ACCESS_TRACKER_CAP
 
 
 def test_untracked_keys_from_before_any_access_use_creation_time(ks, clock):

@@ -217,3 +217,28 @@ def test_typed_nesting_is_capped():
     r.typed = True
     reqs, err = r.feed(data)
     assert reqs == [] and err == errors.TYPED_TOO_DEEP % 128
+
+
+@pytest.mark.parametrize("size", [4000, 5000, 9000, 70000, 200000])
+def test_large_values_across_reads(size):
+    # Past _BIG_READ with a large first argument the Python parser takes the
+    # read at once; below, hiredis does: both must give the request whole.
+    value = bytes(range(256)) * (size // 256) + b"*1000\r\n\n%5555"
+    data = encode_request([b"SET", b"k", value]) + encode_request([b"GET", b"k"])
+    for step in (1024, 16384, 65536, len(data)):
+        r = RequestReader()
+        got, err = feed_all(r, *[data[i:i + step] for i in range(0, len(data), step)])
+        assert (got, err) == ([[b"SET", b"k", value], [b"GET", b"k"]], None), step
+
+
+@pytest.mark.parametrize("lines", [3, 200])
+def test_big_aggregate_found_in_large_reads(lines):
+    # A header announcing 1000+ elements never reaches hiredis, wherever it
+    # stands in a read past _SCAN_BY_LINE, among few lines or many.
+    pipeline = encode_request([b"PING"]) * lines + encode_request([b"SET", b"k", b"v" * 5000])
+    r = RequestReader()
+    reqs, err = r.feed(pipeline + b"*3000000000\r\n")
+    assert (len(reqs), err) == (lines + 1, errors.PROTO_INVALID_MULTIBULK)
+    r = RequestReader()
+    reqs, err = r.feed(pipeline + b"*1500\r\n$4\r\nPING\r\n")
+    assert (len(reqs), err, r.pending() > 0) == (lines + 1, None, True)

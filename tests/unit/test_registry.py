@@ -21,7 +21,7 @@ NOT_IN_REDIS = {"flush", "delete"}
 NOT_YET_GROUPS = {"cluster"}
 NOT_YET = {
     "failover", "lolwut", "psync", "replconf", "replicaof", "role", "slaveof", "sync",
-    "wait", "latency|histogram",
+    "wait",
 }
 
 
