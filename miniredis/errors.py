@@ -508,4 +508,6 @@ PROTECTED_MODE_DENIED = (
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
 CONFIG_PORT_UNAVAILABLE = "Unable to listen on this port. Check server logs."
 CONFIG_BIND_FAILED = "Failed to bind to specified addresses."
+CONFIG_MAXCLIENTS_FMT = ("The operating system is not able to handle the specified number of "
+                         "clients, try with %d")
 HELLO_TYPED_RESP3 = "ERR typed values need RESP3: use HELLO 3 TYPED"

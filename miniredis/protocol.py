@@ -626,6 +626,12 @@ def _enc_error(r, proto, out):
 def _enc_list(r, proto, out):
     out.append(b"*%d\r\n" % len(r))
     for x in r:
+        # Bulk strings inline: a range reply is mostly them (LRANGE, ZRANGE ...).
+        if type(x) is bytes:
+            n = len(x)
+            if n < 1024:
+                out.extend((BULK_HEADERS[n], x, CRLF))
+                continue
         _ENCODERS[type(x)](x, proto, out)
 
 

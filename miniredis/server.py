@@ -154,6 +154,7 @@ class Server(object):
         # CONFIG SET port / bind rebind as Redis 7.0 does (Task Q4).
         cfg.appliers["port"] = self._apply_port
         cfg.appliers["bind"] = self._apply_bind
+        cfg.appliers["maxclients"] = self._apply_maxclients
         self.background.append(gevent.spawn(self._cron))
 
     def _listen(self, hosts, port):
@@ -211,6 +212,17 @@ class Server(object):
         except OSError:
             log.warning("Failed to bind, trying to restore old listening sockets.")
             raise ConfigError(errors.CONFIG_BIND_FAILED)
+
+    def _apply_maxclients(self, value):
+        # Redis' updateMaxclients: more clients need more descriptors; when the
+        # system cannot give them, the change is refused (and rolled back).
+        from .limits import StartupError, adjust_open_files_limit
+        try:
+            adjust_open_files_limit(self.config, log)
+        except StartupError:
+            self.config.maxclients = 0
+        if self.config.maxclients != value:
+            raise ConfigError(errors.CONFIG_MAXCLIENTS_FMT % self.config.maxclients)
 
     def serve_forever(self):
         self.start()

@@ -129,12 +129,13 @@ class Engine(object):
         self.api = loader(
             self._call, self._pcall, self._hook, self._log, self._sha1, self._setresp,
             self._setrepl, self._random, self._randomseed, self._register, self._acl_check,
-            self._unwrap, mode.encode(), REDIS_VERSION.encode(), VERSION_NUM)
+            self._unwrap, mode.encode(), REDIS_VERSION.encode(), VERSION_NUM,
+            bytecode.without_tail_calls)
         self.rawget = self.api.rawget
 
     def compile(self, body, chunkname):
         """(function, None) or (None, message)."""
-        r = self.api.compile(body, chunkname, bytecode.without_tail_calls)
+        r = self.api.compile(body, chunkname)
         if type(r) is tuple:
             return None, r[1]
         return r, None

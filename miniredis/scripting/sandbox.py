@@ -26,7 +26,7 @@ SOURCE = r"""-- The Lua side of miniredis' scripting sandbox (Redis 7.0's Lua en
 -- with Redis' C functions. They raise by a Python exception that py_unwrap turns back
 -- into the error table.
 local py_call, py_pcall, py_hook, py_log, py_sha1, py_setresp, py_setrepl, py_random, py_srandom,
-      py_register, py_acl_check, py_unwrap, mode, version, version_num = ...
+      py_register, py_acl_check, py_unwrap, mode, version, version_num, py_patch = ...
 
 local G = _G
 local type, error, tostring = type, error, tostring
@@ -433,11 +433,13 @@ rawset(real(G.coroutine), "wrap", function(f) return raw_cowrap(hooked(f)) end)
 local api = {}
 
 -- Compile a script body; returns the function or nil and the message.
--- `patch` (Python) rewrites its bytecode without tail calls (see bytecode.py).
-function api.compile(body, chunkname, patch)
+-- py_patch (Python) rewrites its bytecode without tail calls (see bytecode.py).
+-- It is handed over once, with the other callbacks: a Python object passed
+-- anew on every call was seen to come back from lupa as another object.
+function api.compile(body, chunkname)
   local f, e = raw_loadstring(body, chunkname)
   if not f then return nil, e end
-  local patched = patch(string_dump(f))
+  local patched = py_patch(string_dump(f))
   if patched then
     f = raw_loadstring(patched, chunkname) or f
   end

@@ -182,3 +182,27 @@ def test_the_reduced_maxclients_is_enforced():
     finally:
         for s in servers:
             s.stop()
+
+
+def test_config_set_maxclients_past_the_limit_like_redis():
+    # Redis' updateMaxclients: more clients than the descriptors the system
+    # gives are refused, and maxclients stays; fewer are taken.
+    servers = started_pair(1024, 4000, "--maxclients", "100")
+    try:
+        seen = []
+        for s in servers:
+            c = RawClient(s.port)
+            try:
+                seen.append([c.cmd("CONFIG", "SET", "maxclients", "5000").v,
+                             c.cmd("CONFIG", "GET", "maxclients").plain(),
+                             c.cmd("CONFIG", "SET", "maxclients", "200").v,
+                             c.cmd("CONFIG", "GET", "maxclients").plain()])
+            finally:
+                c.close()
+    finally:
+        for s in servers:
+            s.stop()
+    assert seen[0] == seen[1]
+    assert seen[0][0] == ("ERR CONFIG SET failed (possibly related to argument 'maxclients') - "
+                          "The operating system is not able to handle the specified number of "
+                          "clients, try with 3960")
