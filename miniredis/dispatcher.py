@@ -236,7 +236,7 @@ class Dispatcher(object):
                             out.append(reply.raw)
                         elif rt is int:
                             out.append(b":%d\r\n" % reply)
-                        else:
+                        elif reply is not None:
                             encode_into(reply, conn.proto, out)
                         if keyspace.ready:
                             # Clients blocked on keys this command made ready: after its reply.
