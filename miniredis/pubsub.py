@@ -202,4 +202,4 @@ class PubSub(object):
             if c is serving:
                 c.out.append(data)
             else:
-                server.write(c, data)
+                server.write_soon(c, data)

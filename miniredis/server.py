@@ -133,6 +133,7 @@ class Server(object):
         # appendfsync always fsynced) by aof_write() before any reply leaves.
         self.aof_buf = []
         self.aof_write = None
+        self._soon = []   # clients with output queued by write_soon()
         self.aof = _append_only(self)
 
     def _config_changed(self, name, value):
@@ -478,6 +479,29 @@ class Server(object):
             self.close_client(conn)
         finally:
             self.serving = prev
+
+    def write_soon(self, conn, data):
+        """Queue output for another client, sent once the current event is handled.
+
+        Pub/sub messages to one subscriber from a pipeline of PUBLISHes leave
+        in one send, as Redis writes each client's output before it sleeps.
+        The client's own replies, if it is served meanwhile, follow them in
+        the same list, so their order holds.
+        """
+        if conn.sock is None:
+            return
+        conn.out.append(data)
+        if not self._soon:
+            self.loop.run_callback(self._write_queued)
+        self._soon.append(conn)
+
+    def _write_queued(self):
+        queued, self._soon = self._soon, []
+        for conn in queued:
+            out = conn.out
+            if out and conn.sock is not None and conn is not self.serving:
+                conn.out = []
+                self.write(conn, b"".join(out) if len(out) > 1 else out[0])
 
     def write(self, conn, data):
         """Send data to a client; what the socket cannot take now waits for it to drain.

@@ -177,3 +177,20 @@ def test_resp3_subscriber_may_run_commands(r3):
     assert r3.cmd("PUBLISH", "r3.chan", "self").t == ">"   # the push comes first
     assert r3.read().v == 1
     assert r3.cmd("GET", "k").v == b"v"
+
+
+def test_pipelined_publishes_reach_a_subscriber_in_order(r, r3, mini_server):
+    # Messages of one read of PUBLISHes leave to each subscriber together
+    # (Server.write_soon); a RESP3 subscriber's own replies keep their place.
+    sub = RawClient(mini_server.port, 2)
+    try:
+        sub.cmd("SUBSCRIBE", "t.order")
+        r3.cmd("SUBSCRIBE", "t.order")
+        replies = r.pipeline([("PUBLISH", "t.order", "m%d" % i) for i in range(40)])
+        assert [x.v for x in replies] == [2] * 40
+        assert [sub.read().plain()[2] for _ in range(40)] == [b"m%d" % i for i in range(40)]
+        assert [r3.read().plain()[2] for _ in range(40)] == [b"m%d" % i for i in range(40)]
+        assert r3.cmd("PING").v == "PONG"
+    finally:
+        sub.close()
+        r3.cmd("UNSUBSCRIBE")
