@@ -339,7 +339,7 @@ class Dispatcher(object):
                 first.calls += k
                 first.usec += elapsed
                 if track[0]:
-                    first.latencies += [each] * k
+                    first.latencies.append((each, k))   # one item for the run (latencyhist)
             else:
                 for spec in shared:
                     spec.calls += 1

@@ -220,7 +220,8 @@ class CommandSpec(object):
         self.usec = 0.0  # seconds, despite the name (converted when reported)
         self.rejected_calls = 0
         self.failed_calls = 0
-        # Seconds of each call since the last fold into the latency histogram
+        # Seconds of each call, or (seconds each, calls) for a run of calls
+        # timed together, since the last fold into the latency histogram
         # (latencyhist.py); appending is all the hot path pays for it.
         self.latencies = []
 

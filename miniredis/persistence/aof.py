@@ -57,6 +57,7 @@ from ..datatypes import TypedValue, as_bytes, to_reply
 from ..protocol import TypedArgs, _parse_value, encode, split_inline
 from ..registry import COMMANDS, LOOKUP
 from ..replies import BLOCKED, Double, Error
+from .snapshot import fsync_dir as _fsync_dir, unlink_quietly as _unlink
 
 log = logging.getLogger("miniredis")
 
@@ -316,21 +317,6 @@ def _quote(raw):
 
 
 # --- small file helpers ---------------------------------------------------------------
-
-def _fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _unlink(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
 
 def _size(path):
     try:

@@ -42,7 +42,8 @@ def fsync_dir(path):
         os.close(fd)
 
 
-def _unlink(path):
+def unlink_quietly(path):
+    """Remove a file if it is there (a temp file after a failed write)."""
     try:
         os.unlink(path)
     except OSError:
@@ -76,7 +77,7 @@ def write_snapshot(server, filename=None):
             os.fsync(f.fileno())
     except Exception as e:   # OSError (disk full, EIO ...) or a bug in the writer
         log.warning("Write error saving DB on disk: %s", getattr(e, "strerror", None) or e)
-        _unlink(tmp)
+        unlink_quietly(tmp)
         return False
     try:
         os.rename(tmp, target)
@@ -84,7 +85,7 @@ def write_snapshot(server, filename=None):
         log.warning("Error moving temp DB file %s on the final destination %s "
                     "(in server root dir %s): %s", tmpname, filename or cfg.dbfilename,
                     directory, e.strerror or e)
-        _unlink(tmp)
+        unlink_quietly(tmp)
         return False
     try:
         fsync_dir(os.path.dirname(target))
@@ -261,7 +262,7 @@ class Snapshots(object):
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             log.warning("Background saving terminated by signal %d", sig)
-            _unlink(os.path.join(data_dir(self.server.config), "temp-%d.rdb" % pid))
+            unlink_quietly(os.path.join(data_dir(self.server.config), "temp-%d.rdb" % pid))
             # SIGUSR1 is how we stop a child on purpose: not an error.
             if sig != signal.SIGUSR1:
                 self.set_status(False)
@@ -283,7 +284,7 @@ class Snapshots(object):
         except OSError:
             pass
         self._read_cow()
-        _unlink(os.path.join(data_dir(self.server.config), "temp-%d.rdb" % pid))
+        unlink_quietly(os.path.join(data_dir(self.server.config), "temp-%d.rdb" % pid))
         self.child_pid = None
         self.child_start = None
 
