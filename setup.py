@@ -38,7 +38,7 @@ setup(
     package_dir={"miniredis_client": "client/miniredis_client"},
     # Command metadata captured from redis-server 7.0 (scripts/capture_reference.py).
     package_data={"miniredis": ["data/commands.json"]},
-    install_requires=["gevent", "hiredis", "sortedcontainers", "lupa", "crcmod-plus", "python-lzf"],
+    install_requires=["gevent", "hiredis", "sortedcontainers", "lupa", "crcmod-plus", "python-neo-lzf"],
     extras_require={
         "test": ["pytest", "pytest-timeout", "hypothesis", "redis", "huey", "celery", "dogpile.cache"],
     },

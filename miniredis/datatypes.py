@@ -141,19 +141,22 @@ def parse_int(b, error=errors.NOT_INTEGER):
     """A 64-bit signed integer, strict as Redis' string2ll."""
     if type(b) is int:
         v = b
+    elif type(b) is not bytes:
+        raise CommandError(error)   # a typed value (float, array ...) is no integer
     else:
         # Past 20 characters no text fits in 64 bits (and Python's int() would
         # refuse a very long one with its own error).
         if len(b) > 20:
             raise CommandError(error)
-        try:
-            v = int(b)
-        except ValueError:
-            raise CommandError(error) from None
-        # int() also takes spaces, '+', '_' and leading zeros: only the
-        # canonical spelling is an integer to Redis (its string2ll).
-        if b"%d" % v != b:
+        # Only the canonical spelling is an integer to Redis (its string2ll):
+        # ASCII digits after an optional '-', no leading zero, no "-0".
+        # int() would also take spaces, '+', '_' and leading zeros.
+        if b.isdigit():
+            if b[0] == 48 and len(b) > 1:
+                raise CommandError(error)
+        elif not (b[:1] == b"-" and b[1:].isdigit() and b[1] != 48):
             raise CommandError(error)
+        v = int(b)
     if v > LLONG_MAX or v < LLONG_MIN:
         raise CommandError(error)
     return v

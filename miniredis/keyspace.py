@@ -427,6 +427,15 @@ class Database(object):
             ks.key_changed(self, key)
         return True
 
+    def overwrite(self, key, value):
+        """Replace the value of a key that get() has just returned live, keeping
+        its TTL (INCR and friends): set()'s expiry, access and new-key steps
+        are already done or do not apply."""
+        self.data[key] = value
+        if self.raw:
+            self.raw.discard(key)
+        self.changed(key)
+
     def changed(self, key, dirty=1):
         """Report a value mutated in place (list push, hash field set, ...)."""
         ks = self.keyspace

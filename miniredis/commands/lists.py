@@ -115,9 +115,12 @@ def _extend(lst, elements, left):
 
 def _push(ctx, argv, left, only_existing):
     key = argv[1]
-    lst = _write(ctx, key)
-    if lst is None and only_existing:
-        return 0
+    lst = ctx.db.get(key)    # _write(), inline on this hot path
+    if lst is None:
+        if only_existing:
+            return 0
+    elif type(lst) is not ListValue:
+        raise CommandError(errors.WRONGTYPE)
     return len(_push_into(ctx, key, lst, argv[2:], left))
 
 
@@ -149,9 +152,11 @@ def _pop(ctx, argv, left, name):
     # The count is parsed before the key is looked up.
     count = _at_least(argv[2], 0, errors.COUNT_POSITIVE) if len(argv) == 3 else None
     key = argv[1]
-    lst = _write(ctx, key)
+    lst = ctx.db.get(key)    # _write(), inline on this hot path
     if lst is None:
         return NULL if count is None else NULL_ARRAY
+    if type(lst) is not ListValue:
+        raise CommandError(errors.WRONGTYPE)
     if count is None:
         value = lst.popleft() if left else lst.pop()
     elif count == 0:

@@ -75,12 +75,14 @@ def _removed(ctx, key, s, n):
 @command("sadd")
 def sadd(ctx, argv):
     key = argv[1]
-    s = _write(ctx, key)
+    s = ctx.db.get(key)    # _write(), inline on this hot path
     if s is None:
         s = SetValue()
         added = s.add_members(argv[2:], ctx.server.config)
         ctx.db.add(key, s)
         _extra_dirty(ctx, added)
+    elif type(s) is not SetValue:
+        raise CommandError(errors.WRONGTYPE)
     else:
         added = s.add_members(argv[2:], ctx.server.config)
         if not added:

@@ -123,9 +123,19 @@ def _zadd_one(zs, member, score, flags, config):
 
 
 def _zadd(ctx, argv, flags):
-    flags, pairs = _zadd_parse(argv, flags)
+    if flags == 0 and len(argv) == 4:
+        # ZADD key score member, the common form: a score that parses is not
+        # an option word, so parsing it first decides as _zadd_parse would.
+        try:
+            pairs = [(parse_float(argv[2]), argv[3])]
+        except CommandError:
+            flags, pairs = _zadd_parse(argv, flags)
+    else:
+        flags, pairs = _zadd_parse(argv, flags)
     key = argv[1]
-    zs = _write(ctx, key)
+    zs = ctx.db.get(key)    # _write(), inline on this hot path
+    if zs is not None and type(zs) is not ZSetValue:
+        raise CommandError(errors.WRONGTYPE)
     created = zs is None
     if created:
         if flags & _XX:

@@ -441,11 +441,22 @@ def setrange(ctx, argv):
 
 # --- counters ------------------------------------------------------------------------------
 
+# The text a counter command stored last, with its value: a counter
+# incremented again and again is recognised by identity and not parsed again
+# (Redis keeps such a value as an integer, OBJ_ENCODING_INT). One tuple,
+# swapped whole, so servers in threads of one process never see half of it.
+_last_counter = (None, 0)
+
+
 def _incr(ctx, key, delta):
+    global _last_counter
     db = ctx.db
     old = db.get(key)
+    last = _last_counter
     if old is None:
         current = 0
+    elif old is last[0]:
+        current = last[1]
     elif type(old) is bytes or type(old) is int:
         current = parse_int(old)
     else:
@@ -454,7 +465,15 @@ def _incr(ctx, key, delta):
     if value > LLONG_MAX or value < LLONG_MIN:
         raise CommandError(errors.OVERFLOW)
     # A typed int stays an int; a string stays a string (GET then answers a bulk).
-    db.set(key, value if type(old) is int else b"%d" % value, True)   # TTL kept
+    if type(old) is int:
+        db.overwrite(key, value)
+    else:
+        text = b"%d" % value
+        _last_counter = (text, value)
+        if old is None:
+            db.set(key, text)
+        else:
+            db.overwrite(key, text)   # TTL kept
     ctx.notify(STRING, "incrby", key)
     return value
 
