@@ -374,7 +374,7 @@ class RequestReader(object):
         except hiredis.ProtocolError:
             reqs = None
         if reqs and reqs.pop() == _SENTINEL_ARGS and _plain(reqs, data):
-            if b"*0\r" in data:   # Redis skips empty multibulks
+            if [] in reqs:   # Redis skips empty multibulks
                 reqs = [r for r in reqs if r]
             return reqs, None
         # Not the common case: start hiredis afresh and let the Python parser
