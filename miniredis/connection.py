@@ -27,7 +27,7 @@ class Connection(object):
         "blocked", "flags", "last_command", "out", "pending", "reading", "writing",
         "reply_mode", "prop", "block_request", "backlog", "deny_blocking",
         "ssubscriptions", "obuf_bytes", "obuf_soft_since",
-        "typed",
+        "typed", "context_hooks",
     )
 
     def __init__(self, server, sock, addr, client_id):
@@ -77,6 +77,9 @@ class Connection(object):
         self.block_request = None  # (keys, timeout_s, timeout_reply) asked by ctx.block()
         self.backlog = None        # requests read while blocked: ([argv, ...], protocol error)
         self.deny_blocking = False # inside EXEC or a script: blocking commands time out at once
+        # This client's own context rules (the pub/sub context while subscribed),
+        # checked before the server-wide ones; None closes no one else's gates.
+        self.context_hooks = None
         self.obuf_bytes = 0        # bytes in ``pending`` (client-output-buffer-limit)
         self.obuf_soft_since = None  # when the pending output went over the soft limit
         if sock is not None and acl_protected(server, addr):

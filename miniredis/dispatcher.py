@@ -167,8 +167,13 @@ class Dispatcher(object):
                     if not spec.typed_ok(argv):
                         return reject_in_multi(conn, argv, error(errors.TYPED_POSITION, spec))
                     conn.typed = True   # sending a typed value opts in to reading them
-                if context_hooks:
-                    for hook in context_hooks:
+                hooks = conn.context_hooks   # this client's own rules come first
+                if hooks is None:
+                    hooks = context_hooks
+                elif context_hooks:
+                    hooks = [*hooks, *context_hooks]
+                if hooks:
+                    for hook in hooks:
                         r = hook(conn, spec, argv)
                         if r is not None:
                             if type(r) is Error:
@@ -206,8 +211,9 @@ class Dispatcher(object):
             shared = []          # plain commands of the current run
             start = 0            # where that run began in reqs
             last = None
-            plain = (not context_hooks and conn.multi is None and conn.authenticated and not call_hooks
-                     and not prop_listeners and shared_timing[0] and not conn.reply_mode
+            plain = (not context_hooks and conn.context_hooks is None and conn.multi is None
+                     and conn.authenticated and not call_hooks and not prop_listeners
+                     and shared_timing[0] and not conn.reply_mode
                      and not conn.closing)   # gates_open(), without a call
             t0 = perf()
             try:
@@ -253,7 +259,8 @@ class Dispatcher(object):
                         shared = []
                     last = spec
                     if (spec is None or not spec.min_args <= len(argv) <= spec.max_args or context_hooks
-                            or conn.multi is not None or not conn.authenticated or type(argv) is typed_args):
+                            or conn.context_hooks is not None or conn.multi is not None
+                            or not conn.authenticated or type(argv) is typed_args):
                         last = None
                         reply = dispatch(conn, argv)
                     else:
@@ -290,8 +297,9 @@ class Dispatcher(object):
 
         def gates_open(conn):
             """Whether plain commands may skip the dispatcher's checks for this client now."""
-            return (not context_hooks and conn.multi is None and conn.authenticated and not call_hooks
-                    and not prop_listeners and shared_timing[0] and not conn.reply_mode
+            return (not context_hooks and conn.context_hooks is None and conn.multi is None
+                    and conn.authenticated and not call_hooks and not prop_listeners
+                    and shared_timing[0] and not conn.reply_mode
                     and not conn.closing)
 
         def execute_timed(conn, spec, argv):

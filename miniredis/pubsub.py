@@ -75,7 +75,7 @@ class PubSub(object):
         # pattern -> compiled matcher, for the patterns someone subscribes to
         self.matchers = {}
         self.subscribed_clients = 0
-        self._hooked = False
+        self._own_hooks = (self._context_hook,)   # a subscribed client's context_hooks
         server.on_disconnect.append(self.release)
 
     # --- the subscribed-mode context rule ----------------------------------------------
@@ -84,17 +84,11 @@ class PubSub(object):
             return self.server.dispatcher.error(errors.PUBSUB_CONTEXT_FMT % spec.fullname, spec)
         return None
 
-    def _client_count_changed(self, delta):
-        """Keep the context hook registered only while some client is subscribed."""
+    def _subscribed_changed(self, conn, delta):
+        """A client entered (1) or left (-1) subscribed mode: the context rule
+        is that client's own, so other clients' requests pay nothing for it."""
         self.subscribed_clients += delta
-        hooks = self.server.dispatcher.context_hooks
-        if self.subscribed_clients and not self._hooked:
-            # Before MULTI queueing: Redis checks the pub/sub context first.
-            hooks.insert(0, self._context_hook)
-            self._hooked = True
-        elif not self.subscribed_clients and self._hooked:
-            hooks.remove(self._context_hook)
-            self._hooked = False
+        conn.context_hooks = self._own_hooks if delta > 0 else None
 
     # --- subscribing ------------------------------------------------------------------------
     def subscribe(self, conn, kind, names):
@@ -113,7 +107,7 @@ class PubSub(object):
                     self.matchers[name] = compile_pattern(name)
             encode_into(Push([kind.sub, name, kind.counter(conn)]), conn.proto, out)
         if not was and subscribed(conn):
-            self._client_count_changed(1)
+            self._subscribed_changed(conn, 1)
         return Raw(b"".join(out))
 
     def unsubscribe(self, conn, kind, names):
@@ -131,7 +125,7 @@ class PubSub(object):
         if own is not None and not own:
             setattr(conn, kind.attr, None)
         if was and not subscribed(conn):
-            self._client_count_changed(-1)
+            self._subscribed_changed(conn, -1)
         return Raw(b"".join(out))
 
     def _drop(self, conn, kind, own, name):
@@ -162,7 +156,7 @@ class PubSub(object):
             for name in list(own or ()):
                 self._drop(conn, kind, own, name)
             setattr(conn, kind.attr, None)
-        self._client_count_changed(-1)
+        self._subscribed_changed(conn, -1)
 
     # --- publishing ---------------------------------------------------------------------------
     def publish(self, channel, message):

@@ -90,23 +90,35 @@ def test_new_event_before_the_command_event(srv):
         (b"__keyspace@0__:l", b"new"), (b"__keyspace@0__:l", b"rpush")]
 
 
-def test_context_hook_only_while_someone_is_subscribed(srv):
+def test_context_hook_is_the_subscribed_clients_own(srv):
+    # The subscribed-mode rule is kept on the subscribed connection: the
+    # server-wide hooks (which close every client's plain path) never hold it.
     hooks = srv.dispatcher.context_hooks
     hook = srv.pubsub._context_hook
-    a, b = srv.client(), srv.client(3)
-    assert hook not in hooks
+
+    def ruled():
+        return sorted(c.id for c in srv.clients.values()
+                      if c.context_hooks is not None and hook in c.context_hooks)
+
+    a, b, other = srv.client(), srv.client(3), srv.client()
+    ids = sorted(srv.clients)
+    assert ruled() == []
     a.cmd("SUBSCRIBE", "x")
     b.cmd("SSUBSCRIBE", "y")
-    assert hooks[0] == hook and hooks.count(hook) == 1
+    assert ruled() == ids[:2] and hook not in hooks
+    assert other.cmd("SET", "k", "v").v == "OK"    # not subscribed: no rule for it
+    refused = a.cmd("GET", "k")                       # a plain command, still refused
+    assert refused.t == "-" and refused.v.startswith("ERR Can't execute 'get'")
     a.cmd("UNSUBSCRIBE")
-    assert hook in hooks
+    assert ruled() == ids[1:2]
     b.cmd("RESET")
-    assert hook not in hooks
+    assert ruled() == []
     a.cmd("PSUBSCRIBE", "p*")
-    assert hook in hooks
+    assert ruled() == ids[:1]
     a.close()
-    assert settle(lambda: hook not in hooks)
+    assert settle(lambda: ruled() == [])
     assert srv.pubsub.subscribed_clients == 0
+    assert hook not in hooks
 
 
 def test_output_buffer_overflow_is_logged(srv, caplog):
