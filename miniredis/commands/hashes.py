@@ -58,8 +58,8 @@ def _store(ctx, key, h, new, dirty=1):
 def _hset(ctx, argv):
     """Shared by HSET and HMSET: returns how many fields were added.
 
-    Written flat (no helper calls, one field set directly): it is the
-    hash write every task queue and benchmark runs.
+    The lookup is inline and one field is set directly (no zip, no
+    slices): it is the hash write every task queue and benchmark runs.
     """
     n = len(argv)
     if n % 2:
