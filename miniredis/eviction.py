@@ -104,7 +104,7 @@ class Eviction(object):
         self._snaps = {}      # (db index, volatile) -> [keys list, misses]
         self._next_db = 0
         self._scheduled = False
-        self._synced_dirty = None
+        self._synced_unreported = None
         # Redis' pre_command_oom_state: True when the last command found memory
         # over the limit with nothing left to evict (scripts may consult it).
         self.oom = False
@@ -130,7 +130,7 @@ class Eviction(object):
         if want and self.sizes is None:
             self.sizes = [{} for _ in self.keyspace.dbs]
             self.used = 0
-            self._synced_dirty = None
+            self._synced_unreported = None
             for db in self.keyspace.dbs:
                 self._recount(db)
             self.keyspace.on_change.append(self._changed)
@@ -201,13 +201,14 @@ class Eviction(object):
         self.used += sum(sizes.values())
 
     def _sync(self):
-        """Recount databases filled without change reports (RDB loading, which
-        comes first or after a FLUSHALL: checked only when the dirty count moved)."""
-        dirty = self.keyspace.dirty
-        if dirty == self._synced_dirty:
+        """Recount databases filled without change reports (RDB loading, at start-up
+        or DEBUG RELOAD): checked only when Keyspace.unreported moved, so the
+        OOM check before every command costs nothing more after a write."""
+        n = self.keyspace.unreported
+        if n == self._synced_unreported:
             return
         # While a load is under way (INFO is served) its keys keep coming.
-        self._synced_dirty = dirty if self.server.loading is None else None
+        self._synced_unreported = n if self.server.loading is None else None
         sizes = self.sizes
         for db in self.keyspace.dbs:
             if len(sizes[db.index]) != len(db.data):

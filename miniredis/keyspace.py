@@ -525,6 +525,10 @@ class Keyspace(object):
         self.dbs = [Database(i, self) for i in range(databases)]
         self.on_change = []   # fn(db, key)
         self.on_expire = []   # fn(db, key)
+        # Keys stored without a change report (the RDB loader writes
+        # Database.data directly): whoever keeps per-key figures recounts
+        # when this moves (eviction.py).
+        self.unreported = 0
         self.expired_keys = 0
         self.evicted_keys = 0  # INFO evicted_keys (eviction.py)
         # Access tracking (set by eviction.py through set_tracking): the config

@@ -925,6 +925,7 @@ class _Loader(object):
             self.expired += 1   # INFO rdb_last_load_keys_expired
             return
         db.data[key] = value
+        self.keyspace.unreported += 1   # no change report for loaded keys
         if expire is not None:
             db.expires[key] = expire
         if idle is not None:
