@@ -75,6 +75,11 @@ class Dispatcher(object):
         self.call_hooks = []
         # [latency-tracking]: whether each call's time goes to the latency histogram.
         self.latency_tracking = [server.config.latency_tracking]
+        # [fn() -> bool] while maxmemory is on (eviction.py): True when memory is
+        # under the limit, i.e. when its OOM context rule would let any command
+        # through. While that rule is the only one, plain commands stay plain and
+        # ask this first; a False sends the command through dispatch() and the rule.
+        self.oom_gate = [None]
         self.dispatch, self.execute, self.retry, self.run = self._build()
         # maxmemory (eviction.py): its OOM context rule is registered only while maxmemory > 0.
         server.eviction = Eviction(server, self)
@@ -138,6 +143,7 @@ class Dispatcher(object):
         nesting = [0]   # depth of EXEC / script calls running commands
         track = self.latency_tracking
         shared_timing = self.shared_timing
+        oom_gate = self.oom_gate
         bulk_headers = BULK_HEADERS
         crlf = CRLF
         simple = Simple
@@ -211,17 +217,20 @@ class Dispatcher(object):
             shared = []          # plain commands of the current run
             start = 0            # where that run began in reqs
             last = None
-            plain = (not context_hooks and conn.context_hooks is None and conn.multi is None
+            plain = ((not context_hooks or (oom_gate[0] is not None and len(context_hooks) == 1))
+                     and conn.context_hooks is None and conn.multi is None
                      and conn.authenticated and not call_hooks and not prop_listeners
                      and shared_timing[0] and not conn.reply_mode
                      and not conn.closing)   # gates_open(), without a call
+            gate = oom_gate[0]
             t0 = perf()
             try:
                 for argv in reqs:
                     n += 1
                     spec = lookup(argv[0])
                     if (plain and spec is not None and spec.plain_data
-                            and spec.min_args <= len(argv) <= spec.max_args and type(argv) is not typed_args):
+                            and spec.min_args <= len(argv) <= spec.max_args and type(argv) is not typed_args
+                            and (gate is None or gate())):
                         last = spec
                         try:
                             reply = spec.func(conn, argv)
@@ -251,6 +260,7 @@ class Dispatcher(object):
                             blocking.serve_ready()
                             start = n
                             plain = gates_open(conn)
+                            gate = oom_gate[0]
                             t0 = perf()
                         continue
                     if shared:
@@ -277,6 +287,7 @@ class Dispatcher(object):
                         return n
                     out = conn.out  # a command may have flushed (pushes, blocking ops)
                     plain = gates_open(conn)
+                    gate = oom_gate[0]
                     start = n
                     t0 = perf()
                 return n
@@ -297,7 +308,8 @@ class Dispatcher(object):
 
         def gates_open(conn):
             """Whether plain commands may skip the dispatcher's checks for this client now."""
-            return (not context_hooks and conn.context_hooks is None and conn.multi is None
+            return ((not context_hooks or (oom_gate[0] is not None and len(context_hooks) == 1))
+                    and conn.context_hooks is None and conn.multi is None
                     and conn.authenticated and not call_hooks and not prop_listeners
                     and shared_timing[0] and not conn.reply_mode
                     and not conn.closing)

@@ -138,6 +138,7 @@ class Eviction(object):
         elif not want and self.sizes is not None:
             self.keyspace.on_change.remove(self._changed)
             self.dispatcher.context_hooks.remove(self._oom_hook)
+            self.dispatcher.oom_gate[0] = None
             self.sizes = None
             self.big = {}
             self.oom = False
@@ -152,6 +153,7 @@ class Eviction(object):
         while at < len(hooks) and _before_oom(hooks[at]):
             at += 1
         hooks.insert(at, self._oom_hook)
+        self.dispatcher.oom_gate[0] = self.under_limit
 
     # --- accounting -----------------------------------------------------------------------
     def _changed(self, db, key):
@@ -241,12 +243,19 @@ class Eviction(object):
         return total * n // count
 
     # --- the OOM context rule ------------------------------------------------------------
-    def _oom_hook(self, conn, spec, argv):
-        if conn.sock is None:
-            return None   # replaying the append-only log: Redis obeys such clients
+    def under_limit(self):
+        """The plain path's question before each command (Dispatcher.oom_gate): True
+        when memory is within maxmemory, where _oom_hook would pass any command."""
         self._sync()
         if self.used <= self.config.maxmemory:
             self.oom = False
+            return True
+        return False
+
+    def _oom_hook(self, conn, spec, argv):
+        if conn.sock is None:
+            return None   # replaying the append-only log: Redis obeys such clients
+        if self.under_limit():
             return None
         state = self.perform()
         self.events.flush_each()   # each eviction's DEL on its own, before the command

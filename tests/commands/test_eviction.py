@@ -236,6 +236,26 @@ def test_noeviction_refuses_denyoom_only(env):
     assert errs["errorstat_OOM"] == "count=3"   # the refused fill, SET and RPUSH
 
 
+def test_pipelined_plain_commands_meet_the_limit_one_by_one(env):
+    # With maxmemory set, plain commands still take the plain path while memory
+    # is under the limit; the limit is looked at before each of them, so the
+    # one that finds memory full is refused even inside one read.
+    srv, c, _ = env
+    setcfg(c, ("maxmemory", "3000"))
+    assert srv.dispatcher.oom_gate[0] is not None
+    replies = c.pipeline([("SET", "k%d" % i, VALUE) for i in range(60)] + [("GET", "k0")])
+    kinds = [r.t for r in replies[:60]]
+    first_refused = kinds.index("-")
+    assert 0 < first_refused and set(kinds[first_refused:]) == {"-"}
+    assert replies[first_refused].v.startswith("OOM ")
+    assert replies[60].v == VALUE.encode()                 # reads are not denyoom
+    assert used(srv) <= 3000 + len(VALUE) + 200
+    assert int(info(c, "stats")["evicted_keys"]) == 0
+    assert info(c, "errorstats")["errorstat_OOM"] == "count=%d" % (60 - first_refused)
+    setcfg(c, ("maxmemory", "0"))
+    assert srv.dispatcher.oom_gate[0] is None
+
+
 def test_oom_in_multi(env):
     srv, c, _ = env
     setcfg(c, ("maxmemory", "3000"))
