@@ -95,6 +95,13 @@ class Connection(object):
         if ev.keyspace_listeners:
             ev.notify(cls, event, key, self.db.index)
 
+    def notify_each(self, cls, event, keys):
+        """notify() for every key of ``keys``, in order."""
+        ev = self.server.events
+        if ev.keyspace_listeners:
+            for key in keys:
+                ev.notify(cls, event, key, self.db.index)
+
     def propagate_as(self, *argvs):
         """Propagate these commands instead of the one received (none: propagate nothing).
 

@@ -359,6 +359,37 @@ class Database(object):
         if new:
             ks.notify_new(key, self.index)
 
+    def set_many(self, keys, values):
+        """set(key, value) for each pair in order (MSET): TTLs dropped, one change each.
+
+        While nothing watches single keys (no WATCH/tracking/eviction hook, no
+        blocked client, no "new" event) and none of the keys has a TTL or a
+        RAW mark, the pairs are stored with C-level dict updates; otherwise
+        key by key through set().
+        """
+        ks = self.keyspace
+        exp = self.expires
+        if (ks.on_change or ks.blocked_keys or ks.notify_new is not None
+                or (exp and not exp.keys().isdisjoint(keys))
+                or (self.raw and not self.raw.isdisjoint(keys))):
+            for key, value in zip(keys, values):
+                self.set(key, value)
+            return
+        self.data.update(zip(keys, values))
+        acc = self.access
+        if len(acc) + len(keys) <= ks.fast_cap:
+            acc.update(dict.fromkeys(keys, ks.lru_now))
+        else:
+            now = ks.lru_now
+            for key in keys:
+                if acc.get(key) is not now:
+                    if len(acc) < ks.fast_cap:
+                        acc[key] = now
+                    else:
+                        self._record(key, now)
+                    acc = self.access   # _record may have started a new generation
+        ks.dirty += len(keys)
+
     def add(self, key, value, dirty=1):
         """Store value at a key known to be absent (no TTL to clear); ``dirty``: the
         changes to count (Redis counts e.g. each element a ZADD added)."""

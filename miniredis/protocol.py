@@ -20,6 +20,7 @@ have arrived, so nothing is allocated on the strength of a header alone.
 
 import itertools
 import os
+import re
 
 import hiredis
 
@@ -181,6 +182,8 @@ _AGGREGATE_TYPES = b"*~%>|"
 # speed, payloads rarely hold line ends), and the whole-data translation is
 # only paid when there are many of them.
 _SCAN_BY_LINE = 4096
+_SEARCH_STAR_FROM = 2048
+_big_star = re.compile(rb"\*[0-9]{4}").search
 _MAX_LINE_HITS = 32
 
 
@@ -202,6 +205,15 @@ def _big_aggregate(data):
             if _big_count(data, p + 1):
                 return True
             p = data.find(10, p + 1)
+    # A long pipeline: a search for '*' headers (C-speed, and '*' is rare in
+    # payloads), the translation only if another aggregate type byte is
+    # there at all. Below this size the translation alone costs less than
+    # the extra calls.
+    if len(data) >= _SEARCH_STAR_FROM:
+        if _big_star(data) is not None:
+            return True
+        if not (b"~" in data or b"%" in data or b">" in data or b"|" in data):
+            return False
     return data.translate(_AGGREGATE_DIGITS).find(b"*0000") >= 0
 
 

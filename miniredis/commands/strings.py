@@ -331,13 +331,12 @@ def _pairs(argv, name):
 def mset(ctx, argv):
     if len(argv) % 2 == 0:
         raise CommandError(errors.wrong_arity("mset"))
-    store = ctx.db.set
-    notify = ctx.notify
-    for i in range(1, len(argv), 2):
-        key = argv[i]
-        value = argv[i + 1]
-        store(key, value if type(value) is bytes else from_request(value))
-        notify(STRING, "set", key)
+    keys = argv[1::2]
+    values = argv[2::2]
+    if type(argv) is not list:   # RESP3 typed values take their storage form
+        values = [from_request(v) for v in values]
+    ctx.db.set_many(keys, values)
+    ctx.notify_each(STRING, "set", keys)
     return OK
 
 

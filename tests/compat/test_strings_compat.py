@@ -159,6 +159,33 @@ def test_mget_mset_msetnx(compat):
     compat.same_error("MGET")
 
 
+def test_mset_drops_ttls_and_raw_encoding_of_the_keys_it_writes(compat):
+    # MSET stores all pairs at once unless one of its keys has a TTL or was
+    # modified in place: both ways must leave the same state.
+    compat.same("MSET", "t1", "a", "t2", "b", "plain", "c")
+    compat.same("PEXPIRE", "t1", "100000")
+    compat.same("APPEND", "t2", "more")
+    compat.same("OBJECT", "ENCODING", "t2")
+    compat.same("PEXPIRE", "other", "100000")
+    compat.same("SET", "other", "o", "KEEPTTL")
+    compat.same("MSET", "plain", "1", "fresh", "2")          # none of them special
+    compat.same("TTL", "other")
+    compat.same("MSET", "t1", "x", "t2", "y", "fresh", "3")   # a TTL and a RAW mark
+    for key in ("t1", "t2", "fresh", "plain", "other"):
+        compat.same("TTL", key)
+        compat.same("OBJECT", "ENCODING", key)
+    compat.same("MGET", "t1", "t2", "fresh", "plain", "other")
+    compat.same("MSET", "dup", "1", "dup", "2", "dup", "3")
+    compat.same("GET", "dup")
+    compat.same("DBSIZE")
+    for written in ("w", "elsewhere"):   # EXEC aborted, then run
+        compat.same("WATCH", "w")
+        compat.same("MSET", written, "1", "z", "2")
+        compat.same("MULTI")
+        compat.same("GET", "w")
+        compat.same("EXEC")
+
+
 def test_append_strlen(compat):
     compat.same("APPEND", "k", "hello")
     compat.same("APPEND", "k", " world")

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from miniredis import errors
+from miniredis import errors, protocol
 from miniredis.protocol import (
     RequestReader, TypedArgs, encode, encode_request, split_inline, string2ll,
 )
@@ -242,3 +242,18 @@ def test_big_aggregate_found_in_large_reads(lines):
     r = RequestReader()
     reqs, err = r.feed(pipeline + b"*1500\r\n$4\r\nPING\r\n")
     assert (len(reqs), err, r.pending() > 0) == (lines + 1, None, True)
+
+
+@pytest.mark.parametrize("count", [2, 20, 200])
+@pytest.mark.parametrize("tail,big", [
+    (b"", False),
+    (b"*3000000000\r\n", True),
+    (b"*2\r\n$1\r\na\r\n~1234\r\n", True),
+    (b"*1\r\n%1000\r\n", True),
+    (b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$11\r\n~%>|*999 *12\r\n", False),
+])
+def test_big_aggregate_headers_in_pipelines_short_and_long(count, tail, big):
+    # Short reads are translated whole; long pipelines are searched for '*'
+    # headers first: both must find any aggregate type of 1000+ elements.
+    data = encode_request([b"GET", b"key:000000000001"]) * count + tail
+    assert protocol._big_aggregate(data) is big
