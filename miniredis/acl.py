@@ -26,6 +26,7 @@ import time
 from . import glob
 from .protocol import split_inline
 from .registry import METADATA, metadata
+from .rules import RULE_ACL
 
 # Redis 7.0's categories, in its order (ACL CAT; ties in rule rebuilding).
 CATEGORIES = (
@@ -517,12 +518,12 @@ class LogEntry(object):
 class Acl(object):
     """The user table of one server, its ACL LOG and its dispatcher hook."""
 
-    def __init__(self, server, hooks):
+    def __init__(self, server, dispatcher):
         self.server = server
-        self.hooks = hooks       # the dispatcher's context_hooks
+        self.dispatcher = dispatcher   # whose clients of restricted users get the rule
         self.users = {}
         self.log = []            # newest first
-        self.hooked = False
+        self.hooked = False      # some user is restricted
         self.users[b"default"] = _fresh_default()
         self.set_requirepass(server.config.requirepass, hook=False)
         server.config.on_set.append(self._config_changed)
@@ -667,15 +668,19 @@ class Acl(object):
         return True
 
     def update_hook(self):
-        """Enforce permissions (a dispatcher hook) only while some user is restricted."""
-        need = any(not u.unrestricted for u in self.users.values())
-        hooks = self.hooks
-        if need and not self.hooked:
-            hooks.insert(0, self.hook)   # right after auth, as Redis' processCommand
-            self.hooked = True
-        elif not need and self.hooked:
-            hooks.remove(self.hook)
-            self.hooked = False
+        """The users changed: every client's rule follows its user's."""
+        self.hooked = any(not u.unrestricted for u in self.users.values())
+        for c in list(getattr(self.server, "clients", {}).values()):
+            self.refresh(c)
+
+    def refresh(self, conn):
+        """Give conn the permission rule while its user is restricted, and only
+        then: the other clients keep the plain path (dispatcher.run)."""
+        u = self.users.get(conn.user.encode("utf-8", "surrogateescape")) if self.hooked else None
+        if u is not None and not u.unrestricted:
+            self.dispatcher.add_rule(self.hook, RULE_ACL, conn)
+        else:
+            self.dispatcher.remove_rule(self.hook, conn)
 
     def hook(self, conn, spec, argv):
         u = self.users.get(conn.user.encode("utf-8", "surrogateescape"))

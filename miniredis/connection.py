@@ -134,6 +134,7 @@ class Connection(object):
         self.authenticated = True
         self.user = user
         self.reader.auth_required = False
+        self.server.dispatcher.acl.refresh(self)
 
     def select(self, index):
         self.db = self.server.keyspace.dbs[index]

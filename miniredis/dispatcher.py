@@ -59,10 +59,12 @@ class Dispatcher(object):
         self.keyspace = server.keyspace
         self.events = server.events
         self.blocking = server.blocking
-        # fn(conn, spec, argv) -> reply or None; a reply short-circuits execution.
+        # Context rules of every client, in rank order (add_rule); a client's own
+        # rules are in its Connection.context_hooks (None when it has none).
         self.context_hooks = []
-        # Users and permissions; registers its hook in context_hooks only while needed.
-        self.acl = Acl(server, self.context_hooks)
+        self.rule_rank = {}
+        # Users and permissions: a restricted user's clients get its rule.
+        self.acl = Acl(server, self)
         # Observability (slowlog.py): a command that took at least slow[0] seconds
         # goes to on_slow(conn, spec, argv, seconds) (slow log, latency monitor);
         # then fn(conn, spec, argv) in call_hooks runs after every command, nested
@@ -83,6 +85,32 @@ class Dispatcher(object):
         self.dispatch, self.execute, self.retry, self.run = self._build()
         # maxmemory (eviction.py): its OOM context rule is registered only while maxmemory > 0.
         server.eviction = Eviction(server, self)
+
+    def add_rule(self, hook, rank, conn=None):
+        """Run ``hook`` before commands: every client's rule, or (conn) one client's own.
+
+        Only while some rule applies to a client does it leave the plain path,
+        so a rule is registered only while it can refuse something.
+        """
+        self.rule_rank[hook] = rank
+        if conn is None:
+            hooks = self.context_hooks
+            if hook not in hooks:
+                hooks.append(hook)
+                hooks.sort(key=self.rule_rank.__getitem__)   # in place: closures hold the list
+        else:
+            own = conn.context_hooks or ()
+            if hook not in own:
+                conn.context_hooks = tuple(sorted((*own, hook), key=self.rule_rank.__getitem__))
+
+    def remove_rule(self, hook, conn=None):
+        if conn is None:
+            if hook in self.context_hooks:
+                self.context_hooks.remove(hook)
+        else:
+            own = conn.context_hooks
+            if own is not None and hook in own:
+                conn.context_hooks = tuple(h for h in own if h != hook) or None
 
     def resolve(self, argv):
         """(spec, error_message): the spec to run for argv, with arity checked."""
@@ -131,6 +159,7 @@ class Dispatcher(object):
         prop_listeners = events.propagate_listeners
         blocking = self.blocking
         context_hooks = self.context_hooks
+        rule_rank = self.rule_rank.__getitem__
         error = self.error
         slow_resolve = self._slow_resolve
         command_error = CommandError
@@ -173,11 +202,11 @@ class Dispatcher(object):
                     if not spec.typed_ok(argv):
                         return reject_in_multi(conn, argv, error(errors.TYPED_POSITION, spec))
                     conn.typed = True   # sending a typed value opts in to reading them
-                hooks = conn.context_hooks   # this client's own rules come first
+                hooks = conn.context_hooks
                 if hooks is None:
                     hooks = context_hooks
                 elif context_hooks:
-                    hooks = [*hooks, *context_hooks]
+                    hooks = sorted((*hooks, *context_hooks), key=rule_rank)
                 if hooks:
                     for hook in hooks:
                         r = hook(conn, spec, argv)

@@ -51,6 +51,7 @@ import time
 from . import errors, events
 from .datatypes import TypedValue, memory_of
 from .keyspace import ACCESS_TRACKER_CAP, EVICTION_TRACKER_CAP
+from .rules import RULE_OOM
 
 # Dict entry (24 bytes) + key object header: the fixed cost of one key.
 KEY_OVERHEAD = 56
@@ -72,12 +73,6 @@ _MULTI_ALLOWED = frozenset(("exec", "discard", "quit", "reset"))
 def key_cost(key, value):
     """The estimated bytes of one key and its value (MEMORY USAGE)."""
     return KEY_OVERHEAD + len(key) + memory_of(value)
-
-
-def _before_oom(hook):
-    """Context rules Redis checks before OOM: ACL permissions (acl.py)."""
-    owner = getattr(hook, "__self__", None)
-    return type(owner).__module__ == "miniredis.acl"
 
 
 def time_limit_s(tenacity):
@@ -137,7 +132,7 @@ class Eviction(object):
             self._insert_hook()
         elif not want and self.sizes is not None:
             self.keyspace.on_change.remove(self._changed)
-            self.dispatcher.context_hooks.remove(self._oom_hook)
+            self.dispatcher.remove_rule(self._oom_hook)
             self.dispatcher.oom_gate[0] = None
             self.sizes = None
             self.big = {}
@@ -146,13 +141,7 @@ class Eviction(object):
             self._snaps = {}
 
     def _insert_hook(self):
-        """Redis' order: authentication and ACL rules first, then OOM, then MISCONF,
-        pub/sub context and MULTI queueing."""
-        hooks = self.dispatcher.context_hooks
-        at = 0
-        while at < len(hooks) and _before_oom(hooks[at]):
-            at += 1
-        hooks.insert(at, self._oom_hook)
+        self.dispatcher.add_rule(self._oom_hook, RULE_OOM)
         self.dispatcher.oom_gate[0] = self.under_limit
 
     # --- accounting -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ while someone monitors. Must not touch: command execution.
 import time
 
 from .slowlog import as_bytes, in_script, redact
+from .rules import RULE_MONITOR
 
 _ESCAPES = {0x5c: b"\\\\", 0x22: b'\\"', 0x0a: b"\\n", 0x0d: b"\\r", 0x09: b"\\t",
             0x07: b"\\a", 0x08: b"\\b"}
@@ -42,7 +43,7 @@ class Monitors(object):
         if not self.clients:
             d = self.server.dispatcher
             d.call_hooks.append(self._after)
-            d.context_hooks.append(self._before)
+            d.add_rule(self._before, RULE_MONITOR)
         self.clients.append(conn)
         conn.flags += "O"
 
@@ -53,7 +54,7 @@ class Monitors(object):
             if not self.clients:
                 d = self.server.dispatcher
                 d.call_hooks.remove(self._after)
-                d.context_hooks.remove(self._before)
+                d.remove_rule(self._before)
 
     def _before(self, conn, spec, argv):
         if conn.multi is None and "skip_monitor" in spec.flags:

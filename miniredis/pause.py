@@ -15,6 +15,7 @@ import time
 
 from .blocking import Waiter
 from .replies import BLOCKED
+from .rules import RULE_PAUSE
 
 WRITE, ALL = 1, 2
 
@@ -42,12 +43,8 @@ class Pause(object):
     def pause(self, ms, mode):
         end = time.monotonic() + ms / 1000.0
         if not self.mode:
-            hooks = self.server.dispatcher.context_hooks
             # Before MONITOR's (it shows EVAL before it runs: not before it is paused).
-            mon = getattr(self.server, "monitors", None)
-            before = mon._before if mon is not None else None
-            at = hooks.index(before) if before in hooks else len(hooks)
-            hooks.insert(at, self._hook)
+            self.server.dispatcher.add_rule(self._hook, RULE_PAUSE)
         self.mode = max(self.mode, mode)
         self.server.keyspace.expire_paused = True
         if end > self.end or self.timer is None:
@@ -79,7 +76,7 @@ class Pause(object):
             self.timer.stop()
             self.timer.close()
             self.timer = None
-        self.server.dispatcher.context_hooks.remove(self._hook)
+        self.server.dispatcher.remove_rule(self._hook)
         waiting, self.waiting = self.waiting, []
         # After the current command's reply, as Redis resumes them from its event loop.
         self.server.loop.run_callback(self._resume, waiting)

@@ -27,6 +27,7 @@ from . import errors
 from .glob import compile_pattern
 from .protocol import encode_into
 from .replies import NULL, Push, Raw
+from .rules import RULE_PUBSUB
 
 # Commands a RESP2 client may send while it has subscriptions (Redis 7.0).
 ALLOWED_WHILE_SUBSCRIBED = frozenset((
@@ -75,7 +76,6 @@ class PubSub(object):
         # pattern -> compiled matcher, for the patterns someone subscribes to
         self.matchers = {}
         self.subscribed_clients = 0
-        self._own_hooks = (self._context_hook,)   # a subscribed client's context_hooks
         server.on_disconnect.append(self.release)
 
     # --- the subscribed-mode context rule ----------------------------------------------
@@ -88,7 +88,10 @@ class PubSub(object):
         """A client entered (1) or left (-1) subscribed mode: the context rule
         is that client's own, so other clients' requests pay nothing for it."""
         self.subscribed_clients += delta
-        conn.context_hooks = self._own_hooks if delta > 0 else None
+        if delta > 0:
+            self.server.dispatcher.add_rule(self._context_hook, RULE_PUBSUB, conn)
+        else:
+            self.server.dispatcher.remove_rule(self._context_hook, conn)
 
     # --- subscribing ------------------------------------------------------------------------
     def subscribe(self, conn, kind, names):

@@ -357,6 +357,7 @@ class Server(object):
         conn.writing = self.loop.io(sock.fileno(), _WRITE)
         conn.reading.start(self._on_readable, conn)
         self.clients[conn.id] = conn
+        self.dispatcher.acl.refresh(conn)   # the default user may be restricted
 
     def close_client(self, conn):
         """Forget a client at once: watchers, socket, then the disconnect hooks."""

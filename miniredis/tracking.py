@@ -13,6 +13,7 @@ touch: command semantics.
 
 from .protocol import encode_into
 from .replies import NULL, Push
+from .rules import RULE_TRACKING
 
 INVALIDATE = b"invalidate"
 CHANNEL = b"__redis__:invalidate"
@@ -114,11 +115,11 @@ class Tracking(object):
         if want:
             self.server.keyspace.on_change.append(self._changed)
             d.call_hooks.append(self._after)
-            d.context_hooks.insert(0, self._before)
+            d.add_rule(self._before, RULE_TRACKING)
         else:
             self.server.keyspace.on_change.remove(self._changed)
             d.call_hooks.remove(self._after)
-            d.context_hooks.remove(self._before)
+            d.remove_rule(self._before)
             self.table.clear()
         self.active = want
 

@@ -139,7 +139,9 @@ def reset(ctx, argv):
     # Back to the default user, authenticated only if it needs no password
     # (Redis' clearClientConnectionState).
     ctx.user = "default"
-    ctx.authenticated = acl_of(ctx.server).open_default()
+    acl = acl_of(ctx.server)
+    acl.refresh(ctx)
+    ctx.authenticated = acl.open_default()
     ctx.reader.auth_required = not ctx.authenticated
     return RESET_REPLY
 

@@ -57,6 +57,7 @@ from ..datatypes import TypedValue, as_bytes, to_reply
 from ..protocol import TypedArgs, _parse_value, encode, split_inline
 from ..registry import COMMANDS, LOOKUP
 from ..replies import BLOCKED, Double, Error
+from ..rules import RULE_MISCONF
 from .snapshot import fsync_dir as _fsync_dir, unlink_quietly as _unlink
 
 log = logging.getLogger("miniredis")
@@ -791,11 +792,11 @@ class AppendOnly(object):
 
     def _deny_writes(self, deny):
         """-MISCONF for writes (and PING) while the log cannot be written, as Redis."""
-        hooks = self.server.dispatcher.context_hooks
+        d = self.server.dispatcher
         if deny and not self._denying:
-            hooks.append(self._misconf_hook)
+            d.add_rule(self._misconf_hook, RULE_MISCONF)
         elif not deny and self._denying:
-            hooks.remove(self._misconf_hook)
+            d.remove_rule(self._misconf_hook)
         self._denying = deny
 
     def _misconf_hook(self, conn, spec, argv):

@@ -23,6 +23,7 @@ import time
 
 from .. import errors
 from .snapshot import data_dir
+from ..rules import RULE_LOADING
 
 log = logging.getLogger("miniredis")
 
@@ -109,8 +110,7 @@ def load_data(server):
     """
     cfg = server.config
     t0 = time.time()
-    hooks = server.dispatcher.context_hooks
-    hooks.insert(0, loading_hook)
+    server.dispatcher.add_rule(loading_hook, RULE_LOADING)
     try:
         if cfg.appendonly:
             loaded = _load_aof(server)   # aof.py logs its own timings
@@ -123,7 +123,7 @@ def load_data(server):
         raise
     finally:
         server.loading = None
-        hooks.remove(loading_hook)
+        server.dispatcher.remove_rule(loading_hook)
     # Loading is not a change of the dataset: nothing needs saving because of it.
     server.keyspace.dirty = 0
     return loaded

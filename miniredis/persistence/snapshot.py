@@ -22,6 +22,7 @@ import signal
 import time
 
 from .. import errors
+from ..rules import RULE_MISCONF
 
 log = logging.getLogger("miniredis")
 
@@ -328,13 +329,12 @@ class Snapshots(object):
     def _update_hook(self):
         """The MISCONF check runs before every command only while writes are refused,
         so a healthy server pays nothing for it."""
-        hooks = self.server.dispatcher.context_hooks
+        d = self.server.dispatcher
         deny = self.write_denied() is not None
         if deny and not self._denying:
-            # First in line: Redis checks the disk error before pub/sub context and queueing.
-            hooks.insert(0, self._misconf_hook)
+            d.add_rule(self._misconf_hook, RULE_MISCONF)
         elif not deny and self._denying:
-            hooks.remove(self._misconf_hook)
+            d.remove_rule(self._misconf_hook)
         self._denying = deny
 
     def _misconf_hook(self, conn, spec, argv):

@@ -10,30 +10,83 @@ import tempfile
 from support import ROOT, free_port, green_client, inprocess_server, start_miniredis, RawClient
 
 
-def _hooked(srv):
-    return srv.dispatcher.acl.hook in srv.dispatcher.context_hooks
+def _ruled(srv):
+    """Ids of the clients that carry the permission rule (never a server-wide rule)."""
+    hook = srv.dispatcher.acl.hook
+    assert hook not in srv.dispatcher.context_hooks
+    return sorted(c.id for c in srv.clients.values()
+                  if c.context_hooks is not None and hook in c.context_hooks)
 
 
-def test_hook_registered_only_while_a_user_is_restricted():
+def _id(c):
+    return c.cmd("CLIENT", "ID").v
+
+
+def test_rule_only_on_clients_of_restricted_users():
+    # Only the clients whose user is restricted leave the plain path: the
+    # others are served as if no ACL rule existed.
     with inprocess_server() as srv:
         c = green_client(srv)
-        assert not _hooked(srv)
+        cid = _id(c)
+        assert _ruled(srv) == []
         assert c.cmd("CONFIG", "SET", "requirepass", "pw").v == "OK"
-        assert not _hooked(srv)          # a password restricts no command
+        assert _ruled(srv) == []          # a password restricts no command
         assert c.cmd("ACL", "SETUSER", "full", "on", "+@all", "~*", "&*").v == "OK"
-        assert not _hooked(srv)
         assert c.cmd("ACL", "SETUSER", "ro", "on", "nopass", "+@read", "~*").v == "OK"
-        assert _hooked(srv)
-        # First in the list: right after auth, as in Redis' processCommand.
-        assert srv.dispatcher.context_hooks[0] == srv.dispatcher.acl.hook
-        assert c.cmd("ACL", "DELUSER", "ro").v == 1
-        assert not _hooked(srv)
+        assert _ruled(srv) == []          # a restricted user nobody is logged in as
+        ro = green_client(srv)
+        assert ro.cmd("AUTH", "pw").v == "OK"
+        rid = _id(ro)
+        assert ro.cmd("AUTH", "ro", "x").v == "OK"
+        assert _ruled(srv) == [rid]
+        assert ro.cmd("SET", "k", "v").v.startswith("NOPERM")
+        assert ro.cmd("GET", "k").v is None
+        assert c.cmd("SET", "k", "v").v == "OK"
+        assert ro.cmd("AUTH", "full", "x").v.startswith("WRONGPASS")
+        assert ro.cmd("ACL", "SETUSER", "ro", "+@all").v.startswith("NOPERM")
+        assert c.cmd("ACL", "SETUSER", "ro", "+@all", "&*").v == "OK"
+        assert _ruled(srv) == []          # the user is no longer restricted
+        assert ro.cmd("SET", "k", "w").v == "OK"
+        assert c.cmd("ACL", "SETUSER", "ro", "-set").v == "OK"
+        assert _ruled(srv) == [rid]
+        assert ro.cmd("RESET").v == "RESET"   # back to the default user
+        assert _ruled(srv) == []
         assert c.cmd("ACL", "SETUSER", "default", "-flushall").v == "OK"
-        assert _hooked(srv)
+        assert _ruled(srv) == sorted([cid, rid])
         assert c.cmd("FLUSHALL").v.startswith("NOPERM")
+        late = green_client(srv)          # a new client of the restricted default user
+        assert late.cmd("AUTH", "pw").v == "OK"
+        assert late.cmd("FLUSHALL").v.startswith("NOPERM")
+        assert _id(late) in _ruled(srv)
         assert c.cmd("ACL", "SETUSER", "default", "+@all").v == "OK"
-        assert not _hooked(srv)
+        assert _ruled(srv) == []
+        assert c.cmd("ACL", "DELUSER", "ro").v == 1
+        for x in (c, ro, late):
+            x.close()
+
+
+def test_rules_run_in_redis_order():
+    # ACL before OOM before the subscribed-mode rule, whoever registered
+    # first (these replies are redis-server 7.0's for the same steps).
+    with inprocess_server() as srv:
+        c = green_client(srv)
+        assert c.cmd("SET", "fill", "x" * 100).v == "OK"
+        assert c.cmd("ACL", "SETUSER", "u", "on", "nopass", "+@all", "-get", "~*", "&*").v == "OK"
+        sub = green_client(srv)
+        assert sub.cmd("AUTH", "u", "x").v == "OK"
+        assert sub.cmd("SUBSCRIBE", "ch").v[0].v == b"subscribe"
+        assert c.cmd("CONFIG", "SET", "maxmemory", "1").v == "OK"
+        assert sub.cmd("GET", "k").v.startswith("NOPERM")
+        assert sub.cmd("SET", "k", "v").v.startswith("OOM")
+        assert sub.cmd("TYPE", "k").v.startswith("ERR Can't execute 'type'")
+        conn = srv.clients[_id(c)]
+        d = srv.dispatcher
+        order = [d.rule_rank[h] for h in (*srv.clients[max(srv.clients)].context_hooks,
+                                          *d.context_hooks)]
+        assert sorted(order) == [1, 2, 4]
+        assert conn.context_hooks is None
         c.close()
+        sub.close()
 
 
 def test_permissions_and_multi():
