@@ -25,6 +25,7 @@ import os
 import re
 from collections import namedtuple
 
+from .protocol import string2ll
 from .replies import Map, Set, Simple, NULL
 
 _DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "commands.json")
@@ -236,6 +237,7 @@ class CommandSpec(object):
             return self.getkeys(argv)
         argc = len(argv)
         out = []
+        by_proc = False
         for ks in self.key_specs:
             if ks.bs_type == "index":
                 first = ks.bs_index
@@ -269,15 +271,25 @@ class CommandSpec(object):
                 idx = first + ks.keynumidx
                 if idx >= argc:
                     raise ValueError("keynum out of range")
-                try:
-                    numkeys = int(argv[idx])
-                except (TypeError, ValueError):
+                arg = argv[idx]
+                if type(arg) is not bytes:
                     raise ValueError("bad keynum")
+                # The spec reads the count as a 64-bit number used as a C int.
+                numkeys = string2ll(arg)
+                first += ks.firstkey
+                if numkeys is not None and numkeys >= 0:
+                    numkeys = _c_int(numkeys)
+                if numkeys is None or numkeys < 0 or (
+                        numkeys >= 1 and first + (numkeys - 1) * step >= argc):
+                    # The spec cannot use it; Redis then asks the command's
+                    # getkeys proc, which reads the count with atoi() and
+                    # gives its keys no flags.
+                    numkeys = _atoi(arg)
+                    by_proc = True
                 if numkeys < 1:
                     # Redis' spec is then invalid (last < first); the getkeys procs
                     # behind it find no key either.
                     raise ValueError("no keynum")
-                first += ks.firstkey
                 last = first + (numkeys - 1) * step
             else:
                 continue
@@ -285,7 +297,13 @@ class CommandSpec(object):
                 if self.arity < 0 and last < first:
                     continue
                 raise ValueError("keys out of range")
-            out.extend((i, ks.flags) for i in range(first, last + 1, step))
+            if by_proc and ks.fk_type == "keynum":
+                # The procs (e.g. ZUNIONSTORE's) list the counted keys first.
+                out[0:0] = [(i, ()) for i in range(first, last + 1, step)]
+            else:
+                out.extend((i, ks.flags) for i in range(first, last + 1, step))
+        if by_proc:
+            return [(i, ()) for i, _ in out]
         return out
 
     def key_positions(self, argv):
@@ -314,6 +332,23 @@ class CommandSpec(object):
 
     def acl_categories(self):
         return list(self.acl)
+
+
+_ATOI = re.compile(rb"[ \t\n\v\f\r]*([+-]?[0-9]+)")
+
+
+def _c_int(n):
+    """A 64-bit number converted to a C int (its low 32 bits, signed)."""
+    n &= 0xFFFFFFFF
+    return n - (1 << 32) if n >= 1 << 31 else n
+
+
+def _atoi(text):
+    """C's atoi(): the number the text starts with (after blanks), else 0, as an int."""
+    m = _ATOI.match(text)
+    if m is None:
+        return 0
+    return _c_int(max(-2 ** 63, min(2 ** 63 - 1, int(m.group(1)))))   # strtol, then int
 
 
 def _register(spec):

@@ -34,6 +34,18 @@ def test_command_count_and_list_cover_only_what_exists(compat):
     assert set(m.plain()) <= set(r.plain()) | {b"flush", b"delete"}
 
 
+def test_getkeys_reads_odd_key_counts_as_atoi(compat):
+    # A count the key spec cannot read goes to the command's getkeys proc,
+    # which reads it with atoi(): "1-1" is 1, "abc" is 0 (no key: an error).
+    for count in ("1-1", " 1", "1abc", "abc", "+1", "01", "1_0", "-1", "0", "2", "5", "2x",
+                  "4294967297", "4294967298", "2147483648", "-4294967295", " 9" * 9):
+        for cmd in (["BZMPOP", "0", count, "a", "b", "MIN"], ["EVAL", "s", count, "a", "b"],
+                    ["ZUNIONSTORE", "d", count, "a", "b"], ["SINTERCARD", count, "a", "b"],
+                    ["LMPOP", count, "a", "b", "LEFT"]):
+            compat.same("COMMAND", "GETKEYS", *cmd)
+            compat.same("COMMAND", "GETKEYSANDFLAGS", *cmd)
+
+
 def test_getkeys_from_key_specs(compat):
     for cmd in (["GET", "k"], ["MSET", "a", "1", "b", "2"], ["DEL", "a", "b"],
                 ["SET", "k", "v", "GET"], ["BITOP", "AND", "d", "a", "b"],
