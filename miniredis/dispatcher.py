@@ -75,6 +75,11 @@ class Dispatcher(object):
         self.shared_timing = [True]
         self.on_slow = None
         self.call_hooks = []
+        # [whether a call hook must see the plain commands of clients without
+        # rules of their own]: MONITOR must; client tracking only watches its
+        # own clients, which carry its context rule (add_call_hook).
+        self.plain_watched = [False]
+        self._plain_watchers = []
         # [latency-tracking]: whether each call's time goes to the latency histogram.
         self.latency_tracking = [server.config.latency_tracking]
         # [fn() -> bool] while maxmemory is on (eviction.py): True when memory is
@@ -102,6 +107,21 @@ class Dispatcher(object):
             own = conn.context_hooks or ()
             if hook not in own:
                 conn.context_hooks = tuple(sorted((*own, hook), key=self.rule_rank.__getitem__))
+
+    def add_call_hook(self, hook, sees_plain=True):
+        """Run ``hook`` after every command (nested ones too). ``sees_plain``:
+        it needs the plain commands of every client too, which closes the
+        plain path for all while it is registered."""
+        self.call_hooks.append(hook)
+        if sees_plain:
+            self._plain_watchers.append(hook)
+        self.plain_watched[0] = bool(self._plain_watchers)
+
+    def remove_call_hook(self, hook):
+        self.call_hooks.remove(hook)
+        if hook in self._plain_watchers:
+            self._plain_watchers.remove(hook)
+        self.plain_watched[0] = bool(self._plain_watchers)
 
     def remove_rule(self, hook, conn=None):
         if conn is None:
@@ -168,6 +188,7 @@ class Dispatcher(object):
         reject_in_multi = self._reject_in_multi
         slow = self.slow
         call_hooks = self.call_hooks
+        plain_watched = self.plain_watched
         after_call = self._after_call
         nesting = [0]   # depth of EXEC / script calls running commands
         track = self.latency_tracking
@@ -231,7 +252,8 @@ class Dispatcher(object):
             change how the next request is dispatched (CommandSpec.plain_data),
             with the right arity and plain arguments, from a client whose
             "gates" are open (authenticated, outside MULTI, no context rule, no
-            call hook, no propagation, normal replies: gates_open). Anything else
+            call hook watching plain commands (MONITOR), no propagation, normal
+            replies: gates_open). Anything else
             goes through dispatch() in Redis' order, or is timed on its own,
             and the gates are looked at again after it.
 
@@ -248,7 +270,7 @@ class Dispatcher(object):
             last = None
             plain = ((not context_hooks or (oom_gate[0] is not None and len(context_hooks) == 1))
                      and conn.context_hooks is None and conn.multi is None
-                     and conn.authenticated and not call_hooks and not prop_listeners
+                     and conn.authenticated and not plain_watched[0] and not prop_listeners
                      and shared_timing[0] and not conn.reply_mode
                      and not conn.closing)   # gates_open(), without a call
             gate = oom_gate[0]
@@ -339,7 +361,7 @@ class Dispatcher(object):
             """Whether plain commands may skip the dispatcher's checks for this client now."""
             return ((not context_hooks or (oom_gate[0] is not None and len(context_hooks) == 1))
                     and conn.context_hooks is None and conn.multi is None
-                    and conn.authenticated and not call_hooks and not prop_listeners
+                    and conn.authenticated and not plain_watched[0] and not prop_listeners
                     and shared_timing[0] and not conn.reply_mode
                     and not conn.closing)
 

@@ -487,8 +487,13 @@ class Database(object):
         self.old = {}
         self.closed = self.horizon = self.keyspace.lru_now
         self.raw = set()
-        for k in keys:
-            self.keyspace.key_changed(self, k)
+        ks = self.keyspace
+        ks.clearing = True
+        try:
+            for k in keys:
+                ks.key_changed(self, k)
+        finally:
+            ks.clearing = False
 
     # --- expiry --------------------------------------------------------------
     def _expire(self, key):
@@ -555,6 +560,7 @@ class Keyspace(object):
         self.lru_now = clock() // 1000   # cached current second for access tracking
         self.dbs = [Database(i, self) for i in range(databases)]
         self.on_change = []   # fn(db, key)
+        self.clearing = False  # on_change calls come from emptying a whole database
         self.on_expire = []   # fn(db, key)
         # Keys stored without a change report (the RDB loader writes
         # Database.data directly): whoever keeps per-key figures recounts

@@ -42,7 +42,7 @@ class Monitors(object):
     def add(self, conn):
         if not self.clients:
             d = self.server.dispatcher
-            d.call_hooks.append(self._after)
+            d.add_call_hook(self._after)
             d.add_rule(self._before, RULE_MONITOR)
         self.clients.append(conn)
         conn.flags += "O"
@@ -53,7 +53,7 @@ class Monitors(object):
             conn.flags = conn.flags.replace("O", "")
             if not self.clients:
                 d = self.server.dispatcher
-                d.call_hooks.remove(self._after)
+                d.remove_call_hook(self._after)
                 d.remove_rule(self._before)
 
     def _before(self, conn, spec, argv):

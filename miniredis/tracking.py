@@ -87,6 +87,7 @@ class Tracking(object):
             st.broken = False
         # CLIENT LIST flags: t tracking, B broadcasting.
         conn.flags = _strip(conn.flags) + ("tB" if bcast else "t")
+        self.server.dispatcher.add_rule(self._before, RULE_TRACKING, conn)
         if bcast:
             for p in prefixes or [b""]:
                 if p not in st.prefixes:
@@ -99,6 +100,7 @@ class Tracking(object):
         if st is None:
             return
         conn.flags = _strip(conn.flags)
+        self.server.dispatcher.remove_rule(self._before, conn)
         for p in st.prefixes:
             clients = self.prefixes.get(p)
             if clients is not None:
@@ -114,12 +116,12 @@ class Tracking(object):
         d = self.server.dispatcher
         if want:
             self.server.keyspace.on_change.append(self._changed)
-            d.call_hooks.append(self._after)
-            d.add_rule(self._before, RULE_TRACKING)
+            # Only tracking clients' reads are remembered, and those clients
+            # carry the context rule: other clients keep the plain path.
+            d.add_call_hook(self._after, sees_plain=False)
         else:
             self.server.keyspace.on_change.remove(self._changed)
-            d.call_hooks.remove(self._after)
-            d.remove_rule(self._before)
+            d.remove_call_hook(self._after)
             self.table.clear()
         self.active = want
 
@@ -167,9 +169,9 @@ class Tracking(object):
 
     # --- writing: invalidate ---------------------------------------------------------
     def _changed(self, db, key):
+        if db.keyspace.clearing:
+            return   # FLUSHALL / FLUSHDB: one null invalidation after the flush instead
         serving = self.server.serving
-        if serving is not None and serving.last_command in (b"flushall", b"flushdb"):
-            return   # one null invalidation after the flush instead
         changer = serving.id if serving is not None else 0
         ids = self.table.pop(key, None)
         if ids:

@@ -124,6 +124,32 @@ def test_client_tracking_resp3_push(mini_server):
         b.close()
 
 
+def test_tracking_client_keeps_others_on_the_plain_path():
+    # Tracking remembers only its own clients' reads: those clients carry its
+    # rule; the others' pipelined writes stay plain and still invalidate.
+    from support import green_client, inprocess_server
+    with inprocess_server() as srv:
+        a, b = green_client(srv, 3), green_client(srv)
+        aid, bid = a.cmd("CLIENT", "ID").v, b.cmd("CLIENT", "ID").v
+        assert a.cmd("CLIENT", "TRACKING", "on").v == "OK"
+        hook = srv.tracking._before
+        assert srv.clients[aid].context_hooks == (hook,)
+        assert srv.clients[bid].context_hooks is None
+        assert hook not in srv.dispatcher.context_hooks
+        assert srv.dispatcher.plain_watched == [False]
+        a.cmd("GET", "tk")
+        b.send_raw(encode_command(["SET", "other", "1"]) + encode_command(["SET", "tk", "1"])
+                   + encode_command(["GET", "tk"]))
+        assert [b.read().v for _ in range(3)] == ["OK", "OK", b"1"]
+        push = a.read()
+        assert push.t == ">" and [x.v for x in push.v[1].v] == [b"tk"]
+        assert a.cmd("CLIENT", "TRACKING", "off").v == "OK"
+        assert srv.clients[aid].context_hooks is None
+        assert srv.dispatcher.call_hooks == []
+        a.close()
+        b.close()
+
+
 def test_module_list_is_empty(r, r3):
     assert r.cmd("MODULE", "LIST").v == []
     assert r3.cmd("MODULE", "LIST").v == []
