@@ -108,6 +108,15 @@ class Dispatcher(object):
             if hook not in own:
                 conn.context_hooks = tuple(sorted((*own, hook), key=self.rule_rank.__getitem__))
 
+    def remove_rule(self, hook, conn=None):
+        if conn is None:
+            if hook in self.context_hooks:
+                self.context_hooks.remove(hook)
+        else:
+            own = conn.context_hooks
+            if own is not None and hook in own:
+                conn.context_hooks = tuple(h for h in own if h != hook) or None
+
     def add_call_hook(self, hook, sees_plain=True):
         """Run ``hook`` after every command (nested ones too). ``sees_plain``:
         it needs the plain commands of every client too, which closes the
@@ -122,15 +131,6 @@ class Dispatcher(object):
         if hook in self._plain_watchers:
             self._plain_watchers.remove(hook)
         self.plain_watched[0] = bool(self._plain_watchers)
-
-    def remove_rule(self, hook, conn=None):
-        if conn is None:
-            if hook in self.context_hooks:
-                self.context_hooks.remove(hook)
-        else:
-            own = conn.context_hooks
-            if own is not None and hook in own:
-                conn.context_hooks = tuple(h for h in own if h != hook) or None
 
     def resolve(self, argv):
         """(spec, error_message): the spec to run for argv, with arity checked."""
