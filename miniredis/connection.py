@@ -77,8 +77,9 @@ class Connection(object):
         self.block_request = None  # (keys, timeout_s, timeout_reply) asked by ctx.block()
         self.backlog = None        # requests read while blocked: ([argv, ...], protocol error)
         self.deny_blocking = False # inside EXEC or a script: blocking commands time out at once
-        # This client's own context rules (the pub/sub context while subscribed),
-        # checked before the server-wide ones; None closes no one else's gates.
+        # This client's own context rules (Dispatcher.add_rule with conn: ACL while
+        # its user is restricted, subscribed mode, tracking), run by rank with
+        # the rules of every client; None: it has none (its plain path is open).
         self.context_hooks = None
         self.obuf_bytes = 0        # bytes in ``pending`` (client-output-buffer-limit)
         self.obuf_soft_since = None  # when the pending output went over the soft limit

@@ -604,3 +604,25 @@ def test_exec_checks_again_and_scripts_are_checked(acl):
     finally:
         for c in users:
             c.close()
+
+
+def test_rule_order_for_a_subscribed_restricted_client_at_the_memory_limit(pair):
+    # Redis' processCommand order: ACL, then OOM, then the subscribed-mode rule.
+    def run(port):
+        c, sub = RawClient(port, 2), RawClient(port, 2)
+        try:
+            c.cmd("SET", "fill", "x" * 100)
+            c.cmd("ACL", "SETUSER", "u", "on", "nopass", "+@all", "-get", "~*", "&*")
+            out = [sub.cmd("AUTH", "u", "x"), sub.cmd("SUBSCRIBE", "ch"),
+                   c.cmd("CONFIG", "SET", "maxmemory", "1")]
+            out += [sub.cmd("GET", "k"), sub.cmd("SET", "k", "v"), sub.cmd("TYPE", "k")]
+            return out
+        finally:
+            c.cmd("CONFIG", "SET", "maxmemory", "0")
+            c.cmd("ACL", "DELUSER", "u")
+            c.cmd("FLUSHALL")
+            c.close()
+            sub.close()
+    m, r = (run(s.port) for s in pair)
+    assert m == r, "%r\n!= %r" % (m, r)
+    assert [x.v.split()[0] for x in m[3:]] == ["NOPERM", "OOM", "ERR"]
