@@ -15,6 +15,7 @@ import signal
 import sys
 
 from . import __version__, REDIS_VERSION
+from .compiled import speedups  # only os and the extension: safe before the fork
 from .limits import adjust_open_files_limit
 from .persistence import lifecycle  # no gevent at import: safe before the fork
 from .config import (
@@ -163,6 +164,15 @@ def _pidfile(config):
     return None
 
 
+def compiled_state():
+    """Which hot path runs, for the start-up log (see miniredis/compiled.py)."""
+    if speedups is not None:
+        return "compiled (miniredis._speedups)"
+    if os.environ.get("MINIREDIS_PURE", "") not in ("", "0"):
+        return "pure Python (MINIREDIS_PURE is set)"
+    return "pure Python (the compiled module is not built)"
+
+
 def serve(config, readiness, supervisor=None, supervision_warning=None):
     """Run the server until it stops; reports start-up failure to the parent."""
     log = setup_logging(config.logfile, config.loglevel)
@@ -195,6 +205,7 @@ def serve(config, readiness, supervisor=None, supervision_warning=None):
     _install_signals(server, log)
     config.on_set.append(_apply_loglevel)
     log.info("Running mode=standalone, port=%d.", config.port)
+    log.info("Hot path: %s", compiled_state())
     log.info("Server initialized")
     if not _load_data(server, log, readiness):
         if pidfile:

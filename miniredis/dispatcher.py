@@ -20,11 +20,12 @@ import time
 
 from . import errors
 from .acl import Acl
+from .compiled import speedups
 from .errors import CommandError
 from .eviction import Eviction
 from .protocol import BULK_HEADERS, CRLF, TypedArgs, encode_into
 from .registry import COMMANDS, LOOKUP, CommandSpec
-from .replies import BLOCKED, QUEUED, Error, Simple
+from .replies import BLOCKED, OK, PONG, QUEUED, Error, Simple
 
 log = logging.getLogger("miniredis")
 
@@ -463,6 +464,15 @@ class Dispatcher(object):
             """Run a blocked client's command again, as a call of its own (wake-ups)."""
             return dispatch(conn, argv, spec)
 
+        if speedups is not None:
+            # The same run(), compiled, with the common case of GET, SET, INCR,
+            # MSET and PING written out (miniredis/_speedups.pyx).
+            return dispatch, execute, retry, speedups.PlainRunner(
+                LOOKUP.get, keyspace, blocking, events, context_hooks, plain_watched,
+                shared_timing, oom_gate, dispatch, execute_timed, failed,
+                settle, encode_into, advance, typed_args, simple, blocked, bulk_headers,
+                crlf, OK, PONG, COMMANDS.get("get"), COMMANDS.get("set"), COMMANDS.get("incr"),
+                COMMANDS.get("ping"), COMMANDS.get("mset"))
         return dispatch, execute, retry, run
 
     def _after_call(self, conn, spec, argv, seconds):

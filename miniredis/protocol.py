@@ -25,6 +25,7 @@ import re
 import hiredis
 
 from . import errors
+from .compiled import speedups
 from .replies import (
     Simple, Error, _NullType, NULL, NULL_ARRAY, Double, Bool, BigNumber,
     Verbatim, Map, Set, Push, Raw,
@@ -241,6 +242,9 @@ def _starts_big_bulk(data):
             return True
         p = cr + 2 + size + 2
     return False
+# The compiled reading of whole canonical requests (None: pure Python only).
+_whole_requests = speedups.whole_requests if speedups is not None else None
+
 # A request no client can send (random per process): see RequestReader._feed_fresh.
 _SENTINEL_ARGS = [b"\x00" + os.urandom(16).hex().encode()]
 _SENTINEL = b"*1\r\n$%d\r\n%b\r\n" % (len(_SENTINEL_ARGS[0]), _SENTINEL_ARGS[0])
@@ -360,13 +364,22 @@ class RequestReader(object):
         return self._feed_fresh(data)
 
     def _feed_fresh(self, data):
+        if _whole_requests is not None and not self.auth_required:
+            # Compiled: whole canonical requests only, checked header by header
+            # in C, need none of the checks below (what they guard against
+            # cannot be in such data).
+            reqs = _whole_requests(self._hr, data, self.max_bulk_len)
+            if reqs is not None:
+                return reqs, None
         # hiredis is only given plain multibulk data whose every aggregate
         # header announces fewer than 1000 elements: it allocates the list an
         # array header announces before the elements arrive, and freeing an
         # unfinished "*3000000000" takes seconds. Inline commands, the
         # unauthenticated limits and large counts are the Python parser's.
-        if (data[0] != 42 or self.auth_required or _big_aggregate(data)
-                or (len(data) > _BIG_READ and _starts_big_bulk(data))):
+        # A read longer than proto-max-bulk-len (which is at least 1 MB) may
+        # hold a whole argument over it, which hiredis would accept.
+        if (data[0] != 42 or self.auth_required or len(data) > self.max_bulk_len
+                or _big_aggregate(data) or (len(data) > _BIG_READ and _starts_big_bulk(data))):
             return self._slow(data)
         hr = self._hr
         hr.feed(data)
