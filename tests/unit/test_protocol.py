@@ -166,6 +166,14 @@ def test_bulk_limit_follows_config():
     assert r.feed(b"*1\r\n$11\r\n") == ([], errors.PROTO_INVALID_BULK)
 
 
+def test_bulk_over_the_limit_is_refused_even_when_whole():
+    # hiredis would accept the whole request; Redis refuses its header.
+    r = RequestReader(max_bulk_len=10)
+    assert r.feed(b"*1\r\n$11\r\nhello world\r\n") == ([], errors.PROTO_INVALID_BULK)
+    r = RequestReader(max_bulk_len=11)
+    assert r.feed(b"*1\r\n$11\r\nhello world\r\n") == ([[b"hello world"]], None)
+
+
 def test_query_buffer_limit_closes():
     r = RequestReader(query_buffer_limit=1000)
     reqs, err = feed_all(r, b"*2\r\n$3\r\nSET\r\n$5000\r\n", b"x" * 2000)
