@@ -8,9 +8,10 @@ pure code, and the test suite runs both ways):
 - :func:`whole_requests` is the common case of ``RequestReader._feed_fresh``
   (protocol.py): data made of whole canonical multibulk requests only.
 - :class:`PlainRunner` is ``run()`` of ``Dispatcher._build`` (dispatcher.py),
-  with the common case of GET, SET and INCR written out (their command
-  functions are in commands/strings.py, the keyspace steps they repeat in
-  keyspace.py ``Database.read/get/set/overwrite``).
+  with the common case of GET, SET, INCR, MSET and PING written out (their
+  command functions are in commands/strings.py and commands/connection.py,
+  the keyspace steps they repeat in keyspace.py ``Database.read/get/set/
+  overwrite/set_many``).
 
 The rule for the written-out commands: every condition under which the
 pure code would do anything more than the common case (a TTL on the key,
@@ -22,7 +23,7 @@ the pure code does in that case.
 """
 
 from cpython.dict cimport PyDict_GetItem, PyDict_SetItem, PyDict_Size
-from cpython.list cimport PyList_New, PyList_SET_ITEM, PyList_GET_SIZE, PyList_GET_ITEM
+from cpython.list cimport PyList_New, PyList_SET_ITEM
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_GET_SIZE

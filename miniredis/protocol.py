@@ -242,8 +242,11 @@ def _starts_big_bulk(data):
             return True
         p = cr + 2 + size + 2
     return False
+
+
 # The compiled reading of whole canonical requests (None: pure Python only).
 _whole_requests = speedups.whole_requests if speedups is not None else None
+
 
 # A request no client can send (random per process): see RequestReader._feed_fresh.
 _SENTINEL_ARGS = [b"\x00" + os.urandom(16).hex().encode()]
