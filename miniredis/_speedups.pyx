@@ -172,7 +172,7 @@ cdef class _Entry:
 cdef class _Run:
     """What one run of plain commands reads once (see PlainRunner._begin), and
     the keyspace counters its written-out commands have not added yet."""
-    cdef bint plain, quiet, subscribed
+    cdef bint plain, quiet, subscribed, prop
     cdef object db, now
     cdef dict data, expires, access
     cdef set raw
@@ -213,7 +213,7 @@ cdef class PlainRunner:
     cdef object lookup, keyspace, blocking, events
     cdef list context_hooks, plain_watched, shared_timing, oom_gate
     cdef object prop_listeners
-    cdef object dispatch, execute_timed, failed, settle, encode_into, advance
+    cdef object dispatch, execute_timed, failed, settle, propagate, encode_into, advance
     cdef object typed_args, simple, blocked
     cdef list bulk_headers
     cdef bytes crlf, ok_raw
@@ -224,7 +224,7 @@ cdef class PlainRunner:
 
     def __init__(self, lookup, keyspace, blocking, events, context_hooks, plain_watched,
                  shared_timing, oom_gate, dispatch, execute_timed, failed,
-                 settle, encode_into, advance, typed_args, simple, blocked, bulk_headers,
+                 settle, propagate, encode_into, advance, typed_args, simple, blocked, bulk_headers,
                  crlf, ok, pong, get_spec, set_spec, incr_spec, ping_spec, mset_spec):
         self.lookup = lookup
         self.keyspace = keyspace
@@ -239,6 +239,7 @@ cdef class PlainRunner:
         self.execute_timed = execute_timed
         self.failed = failed
         self.settle = settle
+        self.propagate = propagate
         self.encode_into = encode_into
         self.advance = advance
         self.typed_args = typed_args
@@ -278,7 +279,7 @@ cdef class PlainRunner:
         context_hooks = self.context_hooks
         return ((not context_hooks or (self.oom_gate[0] is not None and len(context_hooks) == 1))
                 and conn.context_hooks is None and conn.multi is None
-                and conn.authenticated and not self.plain_watched[0] and not self.prop_listeners
+                and conn.authenticated and not self.plain_watched[0]
                 and self.shared_timing[0] and not conn.reply_mode
                 and not conn.closing)
 
@@ -377,8 +378,12 @@ cdef class PlainRunner:
         run.refresh_db()
         run.now = ks.lru_now
         run.fast_cap = ks.fast_cap
+        run.prop = bool(self.prop_listeners)
+        # Writes are written out only while nothing but the store, the access
+        # stamp and the dirty counter is concerned: with propagation on, their
+        # effect goes through propagate() like any plain command's.
         run.quiet = not (ks.on_change or ks.blocked_keys or ks.notify_new is not None
-                         or self.events.keyspace_listeners)
+                         or self.events.keyspace_listeners or run.prop)
         return run
 
     cdef int _settle(self, conn, list reqs, Py_ssize_t start, Py_ssize_t end, list shared,
@@ -460,12 +465,16 @@ cdef class PlainRunner:
                         # None of these can make a blocked client ready (_written_out).
                         shared.append(spec)
                         continue
+                    if run.prop:
+                        dirty = keyspace.dirty
                     try:
                         reply = spec.func(conn, argv_o)
                     except Exception as exc:
                         reply = self.failed(spec, argv_o, exc)
                     run.refresh_db()
                     shared.append(spec)
+                    if run.prop:
+                        self.propagate(conn, argv_o, dirty)
                     # The three common shapes are the same in both protocols.
                     rt = type(reply)
                     if rt is bytes:

@@ -253,8 +253,10 @@ class Dispatcher(object):
             change how the next request is dispatched (CommandSpec.plain_data),
             with the right arity and plain arguments, from a client whose
             "gates" are open (authenticated, outside MULTI, no context rule, no
-            call hook watching plain commands (MONITOR), no propagation, normal
-            replies: gates_open). Anything else
+            call hook watching plain commands (MONITOR), normal replies:
+            gates_open); while the append-only log follows the propagation
+            stream, each one's effect is propagated as execute_timed() does.
+            Anything else
             goes through dispatch() in Redis' order, or is timed on its own,
             and the gates are looked at again after it.
 
@@ -271,7 +273,7 @@ class Dispatcher(object):
             last = None
             plain = ((not context_hooks or (oom_gate[0] is not None and len(context_hooks) == 1))
                      and conn.context_hooks is None and conn.multi is None
-                     and conn.authenticated and not plain_watched[0] and not prop_listeners
+                     and conn.authenticated and not plain_watched[0]
                      and shared_timing[0] and not conn.reply_mode
                      and not conn.closing)   # gates_open(), without a call
             gate = oom_gate[0]
@@ -284,11 +286,15 @@ class Dispatcher(object):
                             and spec.min_args <= len(argv) <= spec.max_args and type(argv) is not typed_args
                             and (gate is None or gate())):
                         last = spec
+                        if prop_listeners:
+                            dirty = keyspace.dirty
                         try:
                             reply = spec.func(conn, argv)
                         except Exception as e:
                             reply = failed(spec, argv, e)
                         shared.append(spec)
+                        if prop_listeners:
+                            propagate(conn, argv, dirty)
                         # The three common shapes are the same in both protocols.
                         rt = type(reply)
                         if rt is bytes:
@@ -362,7 +368,7 @@ class Dispatcher(object):
             """Whether plain commands may skip the dispatcher's checks for this client now."""
             return ((not context_hooks or (oom_gate[0] is not None and len(context_hooks) == 1))
                     and conn.context_hooks is None and conn.multi is None
-                    and conn.authenticated and not plain_watched[0] and not prop_listeners
+                    and conn.authenticated and not plain_watched[0]
                     and shared_timing[0] and not conn.reply_mode
                     and not conn.closing)
 
@@ -470,7 +476,7 @@ class Dispatcher(object):
             return dispatch, execute, retry, speedups.PlainRunner(
                 LOOKUP.get, keyspace, blocking, events, context_hooks, plain_watched,
                 shared_timing, oom_gate, dispatch, execute_timed, failed,
-                settle, encode_into, advance, typed_args, simple, blocked, bulk_headers,
+                settle, propagate, encode_into, advance, typed_args, simple, blocked, bulk_headers,
                 crlf, OK, PONG, COMMANDS.get("get"), COMMANDS.get("set"), COMMANDS.get("incr"),
                 COMMANDS.get("ping"), COMMANDS.get("mset"))
         return dispatch, execute, retry, run

@@ -59,16 +59,23 @@ def random_command(rng):
 
 
 def run_sequence(client, seed, steps=STEPS, rewrite_at=None):
-    """Random writes (with MULTI/EXEC blocks); BGREWRITEAOF once at ``rewrite_at``."""
+    """Random writes (with MULTI/EXEC blocks, and pipelines read as one batch);
+    BGREWRITEAOF once at ``rewrite_at``."""
     rng = random.Random(seed)
     i = 0
     while i < steps:
         if i == rewrite_at:
             assert client.cmd("BGREWRITEAOF").t == "+"
-        if rng.random() < 0.08:
+        draw = rng.random()
+        if draw < 0.08:
             block = [random_command(rng) for _ in range(rng.randint(1, 4))]
             block = [c for c in block if c[0] != "SELECT"]
             client.pipeline([["MULTI"]] + block + [["EXEC"]])
+            i += len(block)
+        elif draw < 0.2:
+            # The plain path, propagating each command's effect on its own.
+            block = [random_command(rng) for _ in range(rng.randint(2, 8))]
+            client.pipeline(block)
             i += len(block)
         else:
             client.cmd(*random_command(rng))
