@@ -61,6 +61,9 @@ def _append_only(server):
 
 
 RECV_SIZE = 64 * 1024
+# Redis' PROTO_REPLY_CHUNK_BYTES: the client's own reply buffer, which the
+# output limits do not count.
+REPLY_CHUNK_BYTES = 16 * 1024
 _READ, _WRITE = 1, 2   # libev event masks
 
 
@@ -515,14 +518,24 @@ class Server(object):
             return
         if self.aof_buf:
             self.aof_write()   # the log first: an acknowledged write is in the AOF
-        self.stats.net_output_bytes += len(data)
         if conn.pending is not None:
             if conn.kill_reason == "obuf":
                 return   # closing: its output is dropped
+            self.stats.net_output_bytes += len(data)
             conn.pending.append(data)
             conn.obuf_bytes += len(data)
             self._check_obuf(conn)
             return
+        if len(data) > REPLY_CHUNK_BYTES:
+            # Redis adds all the replies of a read to the client's output
+            # buffer before writing any of it: beyond its first chunk they
+            # count against client-output-buffer-limit even when the socket
+            # would take them at once (a reader as fast as the server must
+            # not make the limit depend on timing).
+            self._check_obuf(conn, len(data) - REPLY_CHUNK_BYTES)
+            if conn.kill_reason == "obuf":
+                return
+        self.stats.net_output_bytes += len(data)
         try:
             sent = conn.sock.send(data)
         except BlockingIOError:
@@ -536,15 +549,19 @@ class Server(object):
             conn.obuf_bytes = len(data) - sent
             conn.writing.start(self._on_writable, conn)
             self._check_obuf(conn)
+        elif conn.obuf_soft_since is not None:
+            conn.obuf_soft_since = None   # all taken: the buffer is empty again
 
-    def _check_obuf(self, conn):
-        """client-output-buffer-limit on the output the socket has not taken.
+    def _check_obuf(self, conn, used=None):
+        """client-output-buffer-limit on the output the socket has not taken
+        (``used``: what a write is about to add to an empty buffer).
 
         Over the class's hard limit, or over its soft limit for more than its
         soft seconds: the client is closed soon (not from inside a delivery
         loop), its pending output dropped, as Redis' freeClientAsync.
         """
-        used = conn.obuf_bytes
+        if used is None:
+            used = conn.obuf_bytes
         if used > self.obuf_peak[0] or time.time() - self.obuf_peak[1] > OBUF_PEAK_SECONDS:
             self.obuf_peak = (used, time.time())
         limits = self.config.client_output_buffer_limit
