@@ -15,7 +15,7 @@ import signal
 import sys
 
 from . import __version__, REDIS_VERSION
-from .compiled import speedups  # only os and the extension: safe before the fork
+from .compiled import PURE_REQUESTED, speedups  # only os and the extension: safe before the fork
 from .limits import adjust_open_files_limit
 from .persistence import lifecycle  # no gevent at import: safe before the fork
 from .config import (
@@ -168,7 +168,7 @@ def compiled_state():
     """Which hot path runs, for the start-up log (see miniredis/compiled.py)."""
     if speedups is not None:
         return "compiled (miniredis._speedups)"
-    if os.environ.get("MINIREDIS_PURE", "") not in ("", "0"):
+    if PURE_REQUESTED:
         return "pure Python (MINIREDIS_PURE is set)"
     return "pure Python (the compiled module is not built)"
 

@@ -8,8 +8,11 @@ module is built (the test suite runs both ways).
 
 import os
 
+# The pure code was asked for (MINIREDIS_PURE set to anything but "" or "0").
+PURE_REQUESTED = os.environ.get("MINIREDIS_PURE", "") not in ("", "0")
+
 speedups = None
-if os.environ.get("MINIREDIS_PURE", "") in ("", "0"):
+if not PURE_REQUESTED:
     try:
         from . import _speedups as speedups
     except ImportError:
