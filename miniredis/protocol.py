@@ -224,6 +224,11 @@ def _big_aggregate(data):
 _BIG_READ = 16384
 _BIG_BULK = 8192
 
+# An argument this large that a read leaves unfinished is gathered read by
+# read and joined once when whole (Redis' PROTO_MBULK_BIG_ARG): growing the
+# parser's buffer with it would copy it on every read and once more at the end.
+_BIG_ARG = 32 * 1024
+
 
 def _starts_big_bulk(data):
     """True when one of the first request's first arguments announces _BIG_BULK bytes or more."""
@@ -340,14 +345,21 @@ class RequestReader(object):
         self._left = 0
         self._pos = 0
         self._is_typed = False
+        # A large argument being gathered (see _BIG_ARG): its parts so far,
+        # their size, and the bytes still to come, its closing CRLF included.
+        self._big = None
+        self._big_len = 0
+        self._big_need = 0
 
     def pending(self):
-        return len(self._buf)
+        return len(self._buf) + self._big_len
 
     def feed(self, data):
         if not data:
             return [], None
-        if self._buf:
+        if self._buf or self._args is not None:
+            if self._big is not None:
+                return self._feed_big(data)
             buf = self._buf
             buf += data
             if len(buf) > self.query_buffer_limit:
@@ -381,8 +393,10 @@ class RequestReader(object):
         # unauthenticated limits and large counts are the Python parser's.
         # A read longer than proto-max-bulk-len (which is at least 1 MB) may
         # hold a whole argument over it, which hiredis would accept.
+        # (_starts_big_bulk before _big_aggregate: it reads a few headers,
+        # the other may scan the whole value.)
         if (data[0] != 42 or self.auth_required or len(data) > self.max_bulk_len
-                or _big_aggregate(data) or (len(data) > _BIG_READ and _starts_big_bulk(data))):
+                or (len(data) > _BIG_READ and _starts_big_bulk(data)) or _big_aggregate(data)):
             return self._slow(data)
         hr = self._hr
         hr.feed(data)
@@ -429,16 +443,66 @@ class RequestReader(object):
         return self._slow(data)
 
     def _slow(self, data):
-        self._buf = bytearray(data)
-        if len(self._buf) > self.query_buffer_limit:
+        """The Python parser on a read that starts afresh (_buf is empty)."""
+        if len(data) > self.query_buffer_limit:
             return [], self.CLOSE
         reqs = []
-        err = self._parse(reqs, one=False)
+        # Parsed where it lies: only an unfinished tail is copied to _buf.
+        start, err = self._parse_from(data, reqs, False)
+        self._buf = bytearray(memoryview(data)[start:]) if start < len(data) else bytearray()
         return reqs, err
+
+    def _feed_big(self, data):
+        """The next read while a large argument is gathered."""
+        need = self._big_need
+        parts = self._big
+        if len(data) < need:
+            parts.append(data)
+            self._big_need = need - len(data)
+            self._big_len += len(data)
+            if self._big_len > self.query_buffer_limit:
+                return [], self.CLOSE
+            return [], None
+        # Whole: the value is the parts without the CRLF that closes it
+        # (skipped unchecked, as Redis does); views, so the join is the one copy.
+        if need >= 2:
+            parts.append(memoryview(data)[:need - 2])
+        else:   # its '\r' ended the previous read
+            parts[-1] = memoryview(parts[-1])[:-1]
+        value = b"".join(parts)
+        self._big = None
+        self._big_len = 0
+        args = self._args
+        args.append(value)
+        self._left -= 1
+        rest = data[need:]
+        if self._left:
+            # More arguments: the request goes on at the start of the buffer.
+            self._buf = bytearray()
+            self._pos = 0
+            return self.feed(rest) if rest else ([], None)
+        self._args = None
+        reqs = [TypedArgs(args) if self._is_typed else args]
+        if rest:
+            more, err = self.feed(rest)
+            reqs.extend(more)
+            return reqs, err
+        return reqs, None
 
     def _parse(self, out, one):
         """Parse requests from _buf into out; keep the incomplete tail. Returns an error or None."""
         buf = self._buf
+        start, err = self._parse_from(buf, out, one)
+        if start:
+            del buf[:start]
+            # Offsets of a resumed request are relative to the buffer start.
+        return err
+
+    def _parse_from(self, buf, out, one):
+        """Parse requests from buf (bytes or bytearray) into out.
+
+        Returns (end of what was consumed, error or None).
+        """
         start = 0
         err = None
         try:
@@ -458,10 +522,7 @@ class RequestReader(object):
             err = e.message
             start = len(buf)
             self._args = None
-        if start:
-            del buf[:start]
-            # Offsets of a resumed request are relative to the buffer start.
-        return err
+        return start, err
 
     def _parse_inline(self, buf, start):
         nl = buf.find(b"\n", start)
@@ -529,6 +590,8 @@ class RequestReader(object):
                 raise ProtocolError(errors.PROTO_UNAUTH_BULK)
             body = cr + 2
             if n - body < ln + 2:
+                if ln >= _BIG_ARG and n - body < ln:
+                    return self._start_big(buf, body, ln)
                 break
             if ln < 1024:
                 args.append(bytes(buf[body:body + ln]))
@@ -545,6 +608,21 @@ class RequestReader(object):
         if self._is_typed:
             args = TypedArgs(args)
         return p, args
+
+    def _start_big(self, buf, body, ln):
+        """Gather the large argument at body from here on (see _BIG_ARG); the
+        buffer is consumed to its end."""
+        n = len(buf)
+        if isinstance(buf, bytes):
+            part = memoryview(buf)[body:]      # immutable: kept without a copy
+        else:
+            with memoryview(buf) as view:      # the buffer is trimmed after this
+                part = bytes(view[body:])
+        self._big = [part]
+        self._big_len = n - body
+        self._big_need = ln + 2 - (n - body)
+        self._pos = 0
+        return n, None
 
 
 def _read_line(buf, p):

@@ -239,6 +239,75 @@ def test_large_values_across_reads(size):
         assert (got, err) == ([[b"SET", b"k", value], [b"GET", b"k"]], None), step
 
 
+def big_value(size, seed):
+    # Protocol bytes inside the value: the gathering must not look at them.
+    return (b"*3\r\n$%d\r\n" % seed + bytes(range(seed % 256, 256)) * 300)[:size].ljust(size, b"\r")
+
+
+@given(st.lists(st.lists(st.one_of(st.binary(max_size=8),
+                                   st.tuples(st.sampled_from([protocol._BIG_ARG - 1, protocol._BIG_ARG,
+                                                              40000, 70000, 140000]),
+                                             st.integers(0, 255)).map(lambda t: big_value(*t))),
+                         min_size=1, max_size=4), min_size=1, max_size=4),
+       st.lists(st.integers(min_value=0, max_value=400000), max_size=12),
+       st.booleans())
+@settings(max_examples=150, deadline=None)
+def test_large_arguments_gathered_across_random_reads(requests, cuts, typed):
+    data = b"".join(encode_request(a) for a in requests)
+    cuts = sorted({c for c in cuts if 0 < c < len(data)})
+    chunks = [data[a:b] for a, b in zip([0] + cuts, cuts + [len(data)])]
+    r = RequestReader()
+    r.typed = typed
+    got, err = feed_all(r, *chunks)
+    assert err is None
+    assert got == requests
+    assert all(type(a) is bytes for req in got for a in req)
+    assert r.pending() == 0
+
+
+def test_large_argument_split_at_every_byte_around_its_end():
+    value = big_value(50000, 7)
+    data = encode_request([b"MSET", b"a", value, b"b", value]) + encode_request([b"GET", b"a"])
+    want = [[b"MSET", b"a", value, b"b", value], [b"GET", b"a"]]
+    first_end = data.index(value) + len(value)
+    for end in (first_end, len(data) - len(encode_request([b"GET", b"a"])) - 2):
+        for at in range(end - 3, end + 4):
+            for step in (1, 2, 3):
+                r = RequestReader()
+                chunks = [data[:20000], data[20000:at]] + [data[i:i + step] for i in range(at, end + 6, step)]
+                chunks.append(data[end + 6 + (step - (end + 6 - at) % step) % step:])
+                assert feed_all(r, *[c for c in chunks if c]) == (want, None), (end, at, step)
+
+
+def test_pending_counts_a_large_argument_being_gathered():
+    r = RequestReader()
+    assert r.feed(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100000\r\n" + b"x" * 40000) == ([], None)
+    assert r.pending() == 40000
+    assert r.feed(b"x" * 30000) == ([], None)
+    assert r.pending() == 70000
+    reqs, err = r.feed(b"x" * 30000 + b"\r\n*1\r\n$4\r\nPING\r\n")
+    assert (reqs, err) == ([[b"SET", b"k", b"x" * 100000], [b"PING"]], None)
+    assert r.pending() == 0
+
+
+def test_query_buffer_limit_closes_while_gathering():
+    r = RequestReader(query_buffer_limit=100000)
+    head = b"*2\r\n$3\r\nSET\r\n$300000\r\n"
+    assert r.feed(head + b"x" * 50000) == ([], None)
+    assert r.feed(b"x" * 40000) == ([], None)
+    assert r.feed(b"x" * 40000) == ([], RequestReader.CLOSE)
+
+
+def test_typed_request_with_a_large_argument():
+    value = big_value(60000, 3)
+    data = b"*4\r\n$3\r\nSET\r\n:5\r\n$60000\r\n" + value + b"\r\n$2\r\nhi\r\n"
+    r = RequestReader()
+    r.typed = True
+    (req,), err = feed_all(r, data[:30000], data[30000:50000], data[50000:])
+    assert err is None and type(req) is TypedArgs
+    assert req == [b"SET", 5, value, b"hi"]
+
+
 @pytest.mark.parametrize("lines", [3, 200])
 def test_big_aggregate_found_in_large_reads(lines):
     # A header announcing 1000+ elements never reaches hiredis, wherever it
