@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from support import RawClient, start_miniredis
+from support import RawClient, encode_command, start_miniredis
 
 
 @pytest.fixture
@@ -88,3 +88,24 @@ def test_large_value_roundtrip(server):
     assert c.cmd("SET", "big", value).v == "OK"
     assert c.cmd("GET", "big").v == value
     c.close()
+
+
+def test_large_values_trickled_in_pieces_while_others_are_served(server):
+    # Large arguments arriving a piece at a time (split inside values, headers
+    # and closing CRLFs) are gathered exactly; the trickling client holds up
+    # no one, and its pipeline's replies come in order.
+    values = [bytes(range(256)) * 200 + b"\r\n*1\r\n", b"$5\r\n" * 20000, b"x" * 40000]
+    pipeline = [("MSET", "a", values[0], "b", values[1]), ("APPEND", "c", values[2]),
+                ("GET", "a"), ("STRLEN", "b")]
+    data = b"".join(encode_command(c) for c in pipeline)
+    slow = RawClient(server.port)
+    other = RawClient(server.port)
+    for i, at in enumerate(range(0, len(data), 7919)):
+        slow.send_raw(data[at:at + 7919])
+        if i % 4 == 0:
+            assert other.cmd("INCR", "n").v == i // 4 + 1
+    assert [r.v for r in (slow.read() for _ in pipeline)] == [
+        "OK", len(values[2]), values[0], len(values[1])]
+    assert other.cmd("GET", "c").v == values[2]
+    slow.close()
+    other.close()
