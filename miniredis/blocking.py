@@ -225,7 +225,11 @@ class Blocking(object):
             return
         self._release(w)
         w.spec.calls += 1
-        self.server.unblocked(w.conn, w.timeout_reply if reply is None else reply)
+        if reply is None:
+            reply = w.timeout_reply
+            if callable(reply):
+                reply = reply()   # computed when due (WAIT: the replicas that acknowledged)
+        self.server.unblocked(w.conn, reply)
 
     # --- releasing ---------------------------------------------------------------------
     def unblock(self, conn, as_error):

@@ -616,12 +616,19 @@ _FILE_ONLY = {"rename-command": 2, "loadmodule": -1}
 _NO_EFFECT_MAIN = (
     "active-expire-effort", "activerehashing", "lazyfree-lazy-eviction", "lazyfree-lazy-expire",
     "lazyfree-lazy-server-del", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
-    "replica-lazy-flush", "list-compress-depth", "dynamic-hz", "repl-backlog-size",
+    "replica-lazy-flush", "list-compress-depth", "dynamic-hz",
     "shutdown-timeout", "io-threads", "cluster-enabled", "sanitize-dump-payload",
 )
 
 # Working here (INFO latencystats, miniredis/latencyhist.py), so not among the no-effect ones.
 PARAMS.append(_w("latency-tracking-info-percentiles", "50 99 99.9", _percentiles))
+# What the master side of replication uses (miniredis/replication.py): working,
+# so not among the no-effect ones.
+_REPLICATION_WORKING = (
+    "repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas",
+    "repl-ping-replica-period", "repl-timeout", "repl-backlog-ttl",
+)
+PARAMS.extend(p for p in NO_EFFECT_PARAMS if p.name in _REPLICATION_WORKING)
 _defined = set(p.name for p in PARAMS)
 PARAMS.extend(p for p in NO_EFFECT_PARAMS if p.name not in _defined)
 NO_EFFECT = frozenset(_NO_EFFECT_MAIN) | frozenset(

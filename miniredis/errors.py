@@ -511,3 +511,9 @@ CONFIG_BIND_FAILED = "Failed to bind to specified addresses."
 CONFIG_MAXCLIENTS_FMT = ("The operating system is not able to handle the specified number of "
                          "clients, try with %d")
 HELLO_TYPED_RESP3 = "ERR typed values need RESP3: use HELLO 3 TYPED"
+
+# Replication (master side)
+SYNC_PENDING_OUTPUT = "ERR SYNC and PSYNC are invalid with pending output"
+REPLCONF_IP_TOO_LONG_FMT = "ERR REPLCONF ip-address provided by replica instance is too long: %d bytes"
+REPLCONF_UNKNOWN_FMT = "ERR Unrecognized REPLCONF option: %s"
+VALUE_OUT_OF_RANGE_FMT = "ERR value is out of range, value must between %d and %d"

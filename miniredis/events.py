@@ -35,6 +35,20 @@ _MULTI = [b"MULTI"]
 _EXEC = [b"EXEC"]
 
 
+class ReplicaOnly(list):
+    """A command that goes to replicas but not to the append-only log (PUBLISH),
+    as Redis' PROPAGATE_REPL target."""
+
+    __slots__ = ()
+
+
+class LogOnly(list):
+    """A command that goes to the append-only log but not to replicas (a script's
+    ``redis.set_repl(redis.REPL_AOF)``), as Redis' PROPAGATE_AOF target."""
+
+    __slots__ = ()
+
+
 class Events(object):
     def __init__(self, keyspace):
         # fn(ops): ops is [(db_index, argv), ...], one top-level call's effect.

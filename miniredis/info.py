@@ -194,8 +194,8 @@ def _memory(server):
         "mem_fragmentation_ratio:1.00",
         "mem_fragmentation_bytes:0",
         "mem_not_counted_for_evict:0",
-        "mem_replication_backlog:0",
-        "mem_total_replication_buffers:0",
+        "mem_replication_backlog:%d" % server.replication.histlen(),
+        "mem_total_replication_buffers:%d" % server.replication.histlen(),
         "mem_clients_slaves:0",
         "mem_cluster_links:0",
         "mem_aof_buffer:0",
@@ -271,9 +271,9 @@ def _stats(server):
         "instantaneous_input_repl_kbps:0.00",
         "instantaneous_output_repl_kbps:0.00",
         "rejected_connections:%d" % st.rejected_connections,
-        "sync_full:0",
-        "sync_partial_ok:0",
-        "sync_partial_err:0",
+        "sync_full:%d" % st.sync_full,
+        "sync_partial_ok:%d" % st.sync_partial_ok,
+        "sync_partial_err:%d" % st.sync_partial_err,
         "expired_keys:%d" % server.keyspace.expired_keys,
         "evicted_keys:%d" % server.keyspace.evicted_keys,
         "evicted_clients:0",
@@ -307,23 +307,7 @@ def _stats(server):
 
 
 def _replication(server):
-    # A replication id exists even without replicas; made once per server.
-    replid = getattr(server, "master_replid", None)
-    if replid is None:
-        replid = server.master_replid = os.urandom(20).hex()
-    return [
-        "role:master",
-        "connected_slaves:0",
-        "master_failover_state:no-failover",
-        "master_replid:%s" % replid,
-        "master_replid2:%s" % ("0" * 40),
-        "master_repl_offset:0",
-        "second_repl_offset:-1",
-        "repl_backlog_active:0",
-        "repl_backlog_size:%d" % server.config.repl_backlog_size,
-        "repl_backlog_first_byte_offset:0",
-        "repl_backlog_histlen:0",
-    ]
+    return server.replication.info_lines()
 
 
 def _cpu(server):

@@ -40,6 +40,7 @@ from .keyspace import Keyspace
 from .notifications import Notifications
 from .persistence.snapshot import Snapshots
 from .pubsub import PubSub, subscribed
+from .replication import Replication
 from .watch import Watches
 from .dispatcher import advance_reply_mode
 from .protocol import RequestReader, encode_into
@@ -93,6 +94,9 @@ class Stats(object):
         self.total_connections_received = 0
         self.rejected_connections = 0
         self.obuf_disconnections = 0   # clients closed by client-output-buffer-limit
+        self.sync_full = 0             # replication: full resynchronizations
+        self.sync_partial_ok = 0       # PSYNCs continued from the backlog
+        self.sync_partial_err = 0      # PSYNCs of a known history that could not continue
 
 
 class Server(object):
@@ -132,6 +136,7 @@ class Server(object):
         self.loading = None
         self.shutting_down = False
         self.snapshots = Snapshots(self)
+        self.replication = Replication(self)
         # Commands for the append-only log not written yet: written (and with
         # appendfsync always fsynced) by aof_write() before any reply leaves.
         self.aof_buf = []
@@ -243,6 +248,7 @@ class Server(object):
         for g in self.background:
             g.kill(block=False)
         self.snapshots.kill_child()   # no child outlives its server
+        self.replication.stop()
         if self.aof is not None and self.aof.on:
             try:
                 self.aof.stop()   # flushed and closed (in-process servers too)
@@ -295,9 +301,11 @@ class Server(object):
         if idle:
             for conn in list(self.clients.values()):
                 # As Redis' clientsCronHandleTimeout: never subscribers, blocked
-                # clients (their own timeout applies) or monitors (flag O).
+                # clients (their own timeout applies), monitors (flag O) or
+                # replicas (S: repl-timeout applies).
                 if (now - conn.last_interaction > idle and conn.blocked is None
                         and not subscribed(conn) and "O" not in conn.flags
+                        and "S" not in conn.flags
                         and conn is not self.serving):
                     log.log(VERBOSE, "Closing idle client")
                     self.close_client(conn)
@@ -314,8 +322,9 @@ class Server(object):
                         len(db.expires), _slots(n))
         if log.isEnabledFor(logging.DEBUG):
             from .info import rss_bytes
-            log.debug("%d clients connected (0 replicas), %d bytes in use",
-                      len(self.clients), rss_bytes())
+            nrepl = len(self.replication.replicas)
+            log.debug("%d clients connected (%d replicas), %d bytes in use",
+                      len(self.clients) - nrepl, nrepl, rss_bytes())
 
     # --- connections -----------------------------------------------------------
     def new_client_id(self):
@@ -565,7 +574,8 @@ class Server(object):
         if used > self.obuf_peak[0] or time.time() - self.obuf_peak[1] > OBUF_PEAK_SECONDS:
             self.obuf_peak = (used, time.time())
         limits = self.config.client_output_buffer_limit
-        hard, soft, seconds = limits["pubsub" if subscribed(conn) else "normal"]
+        cls = "slave" if "S" in conn.flags else "pubsub" if subscribed(conn) else "normal"
+        hard, soft, seconds = limits[cls]
         if hard and used >= hard:
             self._obuf_overflow(conn)
         elif soft and used >= soft:

@@ -13,3 +13,4 @@ from . import streams, hyperloglog, geo, bitfield  # noqa: F401
 from . import observability  # noqa: F401
 from . import acl  # noqa: F401
 from . import memory  # noqa: F401
+from . import replication  # noqa: F401

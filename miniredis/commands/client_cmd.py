@@ -21,7 +21,9 @@ _TYPES = {b"normal": "normal", b"master": "master", b"replica": "replica",
 
 
 def client_type(conn):
-    """Redis' getClientType: we have no replication links, so normal or pubsub."""
+    """Redis' getClientType (miniredis has no master link: never "master")."""
+    if "S" in conn.flags:
+        return "replica"
     return "pubsub" if conn.subscriptions or conn.psubscriptions or conn.ssubscriptions else "normal"
 
 

@@ -11,6 +11,7 @@ extra confirmations).
 
 from .. import errors
 from ..errors import CommandError
+from ..events import ReplicaOnly
 from ..glob import compile_pattern
 from ..registry import command, container, subcommand
 from ..replies import Simple
@@ -62,12 +63,20 @@ def sunsubscribe(ctx, argv):
 
 @command("publish")
 def publish(ctx, argv):
+    _to_replicas(ctx, argv)
     return _ps(ctx).publish(argv[1], argv[2])
 
 
 @command("spublish")
 def spublish(ctx, argv):
+    _to_replicas(ctx, argv)
     return _ps(ctx).spublish(argv[1], argv[2])
+
+
+def _to_replicas(ctx, argv):
+    # Replicas deliver the message to their own subscribers; the log never has it.
+    if ctx.server.events.propagate_listeners:
+        ctx.propagate_as(ReplicaOnly(argv))
 
 
 RESET_HOOKS.append(lambda ctx: ctx.server.pubsub.release(ctx))

@@ -7,7 +7,6 @@ its own methods (Database.clear, Keyspace.flushall).
 """
 
 import logging
-import os
 import time
 
 
@@ -173,8 +172,7 @@ def debug(ctx, argv):
         log.warning("DEBUG LOG: %s", argv[2].decode("utf-8", "replace"))
         return OK
     if sub == b"change-repl-id" and n == 2:
-        # INFO replication makes the id on first use; a new one replaces it.
-        ctx.server.master_replid = os.urandom(20).hex()
+        ctx.server.replication.change_id()
         return OK
     raise CommandError(errors.unknown_subcommand_or_arity(argv[1], "debug"))
 

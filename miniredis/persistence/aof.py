@@ -54,6 +54,7 @@ import time
 from .. import errors
 from ..connection import Connection
 from ..datatypes import TypedValue, as_bytes, to_reply
+from ..events import ReplicaOnly
 from ..protocol import TypedArgs, _parse_value, encode, split_inline
 from ..registry import COMMANDS, LOOKUP
 from ..replies import BLOCKED, Double, Error
@@ -735,6 +736,8 @@ class AppendOnly(object):
                 buf.append(b"#TS:%d\r\n" % now)
                 self.last_ts = now
         for dbi, argv in ops:
+            if type(argv) is ReplicaOnly:
+                continue
             if dbi != self.cur_db:
                 buf.append(_select(dbi))
                 self.cur_db = dbi

@@ -140,7 +140,11 @@ class Snapshots(object):
         return self.child_pid is not None
 
     def other_child_active(self):
-        """An AOF rewrite child (aof.py) runs: Redis allows one child at a time."""
+        """An AOF rewrite child (aof.py) or a replication snapshot runs: Redis
+        allows one child at a time."""
+        repl = getattr(self.server, "replication", None)
+        if repl is not None and repl.child_active():
+            return True
         aof = getattr(self.server, "aof", None)
         probe = getattr(aof, "rewrite_in_progress", None)
         if probe is None:
@@ -193,27 +197,40 @@ class Snapshots(object):
         self.saves += 1
         self.dirty_at_fork = server.keyspace.dirty
         self.last_try = int(time.time())
-        rfd, wfd = os.pipe()   # the child's copy-on-write size comes back through it
         try:
-            t0 = time.perf_counter()
-            pid = os.fork()
+            # The child's copy-on-write size comes back through the pipe.
+            pid, rfd, wfd = self.fork_with_pipe()
         except OSError as e:
-            os.close(rfd)
-            os.close(wfd)
             self.set_status(False)
             log.warning("Can't save in background: fork: %s", e.strerror or e)
             return False
         if pid == 0:
-            os.close(rfd)
             _run_child(server, wfd)   # never returns
-        os.close(wfd)
         self.cow_pipe = rfd
-        self.count_fork(t0)
         log.info("Background saving started by pid %d", pid)
         self.child_pid = pid
         self.child_start = time.time()
         self.child_keys = sum(len(db) for db in server.keyspace.dbs)
         return True
+
+    def fork_with_pipe(self):
+        """Fork with a pipe from the child: (pid, read end, write end); each
+        side keeps only its end (the child gets pid 0 and the write end). On
+        failure the pipe is closed and OSError raised. Every fork is counted."""
+        rfd, wfd = os.pipe()
+        try:
+            t0 = time.perf_counter()
+            pid = os.fork()
+        except OSError:
+            os.close(rfd)
+            os.close(wfd)
+            raise
+        if pid == 0:
+            os.close(rfd)
+            return 0, None, wfd
+        os.close(wfd)
+        self.count_fork(t0)
+        return pid, rfd, None
 
     def count_fork(self, t0):
         """A fork happened (ours or the AOF rewrite's): INFO total_forks, latest_fork_usec."""
@@ -372,7 +389,18 @@ class Snapshots(object):
 
 
 def _run_child(server, report_fd):
-    """The forked child: write the snapshot and leave; the event loop is never run here."""
+    """The forked BGSAVE child: write the snapshot, report its copy-on-write size."""
+    def work():
+        if not write_snapshot(server):
+            return False
+        os.write(report_fd, b"%d" % log_cow())
+        return True
+    run_in_child(server, work, "Background save child")
+
+
+def run_in_child(server, work, what):
+    """The life of a forked child (BGSAVE's, replication's): ``work()``, then
+    ``os._exit`` -- 0 if it returned True. The event loop is never run here."""
     code = 1
     try:
         # The parent's signal handlers belong to its event loop, which never
@@ -383,15 +411,11 @@ def _run_child(server, report_fd):
         for sock, _ in server.listeners:
             sock.close()
         _set_log_role("C")
-        if write_snapshot(server):
-            cow = cow_bytes()
-            log.info("Fork CoW for RDB: current %d MB, peak %d MB, average %d MB",
-                     cow >> 20, cow >> 20, cow >> 20)
-            os.write(report_fd, b"%d" % cow)
+        if work():
             code = 0
     except BaseException:
         try:
-            log.exception("Background save child failed")
+            log.exception("%s failed", what)
         except BaseException:
             pass
     finally:
@@ -400,6 +424,14 @@ def _run_child(server, report_fd):
                 h.flush()
         finally:
             os._exit(code)
+
+
+def log_cow():
+    """Log the child's copy-on-write size as Redis does; returns it."""
+    cow = cow_bytes()
+    log.info("Fork CoW for RDB: current %d MB, peak %d MB, average %d MB",
+             cow >> 20, cow >> 20, cow >> 20)
+    return cow
 
 
 def cow_bytes():

@@ -14,6 +14,7 @@ import time
 
 from .. import errors
 from ..errors import CommandError
+from ..events import LogOnly, ReplicaOnly
 from ..persistence.snapshot import write_denied
 from ..registry import COMMANDS
 from ..replies import Error, OK
@@ -177,15 +178,14 @@ class Scripting(object):
                 return script_error("-" + denied)
             run.wrote = True
         ctx = run.ctx
-        ops = server.events.ops
-        n = len(ops)
+        n = len(server.events.ops)
         proto, ctx.proto = ctx.proto, run.resp   # commands answer in the script's RESP version
         try:
             reply = d.execute(ctx, spec, argv)
         finally:
             ctx.proto = proto
-        if run.repl == 0 and len(server.events.ops) > n:
-            del server.events.ops[n:]    # redis.set_repl(redis.REPL_NONE)
+        if run.repl != 3 and len(server.events.ops) > n:
+            _only(server.events.ops, n, run.repl)
         return reply
 
     def hook(self):
@@ -247,3 +247,14 @@ def parse_shebang(body):
 
 def _s(b):
     return errors.sanitize(b)
+
+
+def _only(ops, n, repl):
+    """The targets of redis.set_repl() on the effects of one call: REPL_NONE drops
+    them, REPL_AOF keeps them for the log only, REPL_REPLICA for the replicas
+    only (what already had one target keeps it if it is the same)."""
+    if repl == 0:
+        del ops[n:]
+        return
+    keep, drop = (LogOnly, ReplicaOnly) if repl == 1 else (ReplicaOnly, LogOnly)
+    ops[n:] = [(dbi, keep(argv)) for dbi, argv in ops[n:] if type(argv) is not drop]

@@ -38,6 +38,11 @@ EXCLUDED = {
     "unsubscribe", "punsubscribe", "sunsubscribe",
     # Server-wide logs and estimates (times, other tests' entries), and users.
     "slowlog", "latency", "memory", "acl",
+    # Replication: SYNC/PSYNC make the connection a replica (a snapshot, then
+    # the stream, never replies); REPLCONF ACK/GETACK are never answered; WAIT
+    # blocks and ROLE shows offsets. tests/compat/test_replication_compat.py
+    # compares them.
+    "sync", "psync", "replconf", "wait", "role",
 } | NOT_IN_REDIS
 # Subcommands whose replies depend on access times (OBJECT IDLETIME/FREQ).
 EXCLUDED_SUBCOMMANDS = {"object": {"idletime", "freq"}}
