@@ -627,6 +627,7 @@ PARAMS.append(_w("latency-tracking-info-percentiles", "50 99 99.9", _percentiles
 _REPLICATION_WORKING = (
     "repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas",
     "repl-ping-replica-period", "repl-timeout", "repl-backlog-ttl",
+    "min-replicas-to-write", "min-replicas-max-lag",
 )
 PARAMS.extend(p for p in NO_EFFECT_PARAMS if p.name in _REPLICATION_WORKING)
 _defined = set(p.name for p in PARAMS)

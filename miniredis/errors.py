@@ -513,6 +513,7 @@ CONFIG_MAXCLIENTS_FMT = ("The operating system is not able to handle the specifi
 HELLO_TYPED_RESP3 = "ERR typed values need RESP3: use HELLO 3 TYPED"
 
 # Replication (master side)
+NOREPLICAS = "NOREPLICAS Not enough good replicas to write."
 SYNC_PENDING_OUTPUT = "ERR SYNC and PSYNC are invalid with pending output"
 REPLCONF_IP_TOO_LONG_FMT = "ERR REPLCONF ip-address provided by replica instance is too long: %d bytes"
 REPLCONF_UNKNOWN_FMT = "ERR Unrecognized REPLCONF option: %s"

@@ -29,8 +29,10 @@ import signal
 import time
 
 from .persistence.aof import _arg_bytes, _typed_text
+from . import errors
 from .events import LogOnly
 from .protocol import TypedArgs
+from .rules import RULE_NOREPLICAS
 
 log = logging.getLogger("miniredis")
 
@@ -138,7 +140,10 @@ class Replication(object):
         self._timer = None
         self._last_ping = 0.0
         self.no_replicas_since = time.time()
+        self._min_rule = False
         server.on_disconnect.append(self._disconnected)
+        server.config.on_set.append(self._config_changed)
+        self._config_changed("min-replicas-to-write", None)
 
     # --- state -----------------------------------------------------------------
     def replica_of(self, conn):
@@ -153,6 +158,46 @@ class Replication(object):
     def good_replicas(self, offset):
         """Online replicas that acknowledged ``offset`` (WAIT's count)."""
         return sum(1 for r in self.replicas if r.state == ONLINE and r.ack_off >= offset)
+
+    # --- min-replicas-to-write ----------------------------------------------------------
+    def _min_replicas(self):
+        cfg = self.server.config
+        return cfg.min_replicas_to_write if cfg.min_replicas_max_lag else 0
+
+    def good_count(self):
+        """Online replicas whose last ACK is at most min-replicas-max-lag seconds old."""
+        lag = self.server.config.min_replicas_max_lag
+        now = int(time.time())
+        return sum(1 for r in self.replicas if r.state == ONLINE and now - int(r.ack_time) <= lag)
+
+    def write_denied(self):
+        """Redis' checkGoodReplicasStatus as the -NOREPLICAS text, or None."""
+        need = self._min_replicas()
+        if need and self.good_count() < need:
+            return errors.NOREPLICAS
+        return None
+
+    def _config_changed(self, name, value):
+        # The check runs before commands only while the setting asks for it.
+        if name not in ("min-replicas-to-write", "min-replicas-max-lag"):
+            return
+        want = bool(self._min_replicas())
+        d = self.server.dispatcher
+        if want and not self._min_rule:
+            d.add_rule(self._min_replicas_rule, RULE_NOREPLICAS)
+        elif not want and self._min_rule:
+            d.remove_rule(self._min_replicas_rule)
+        self._min_rule = want
+
+    def _min_replicas_rule(self, conn, spec, argv):
+        if conn.sock is None:
+            return None   # replaying the append-only log
+        if spec.is_write or (spec.name == "exec" and conn.multi
+                             and any(s.is_write for s, _ in conn.multi)):
+            msg = self.write_denied()
+            if msg is not None:
+                return self.server.dispatcher.error(msg, spec)
+        return None
 
     def histlen(self):
         return len(self.backlog) if self.backlog is not None else 0
@@ -525,6 +570,8 @@ class Replication(object):
     def info_lines(self):
         now = time.time()
         lines = ["role:master", "connected_slaves:%d" % len(self.replicas)]
+        if self._min_replicas():
+            lines.append("min_slaves_good_slaves:%d" % self.good_count())
         for i, r in enumerate(self.replicas):
             host = r.ip or r.conn.addr.rsplit(":", 1)[0]
             lines.append("slave%d:ip=%s,port=%d,state=%s,offset=%d,lag=%d" % (

@@ -173,7 +173,8 @@ class Scripting(object):
         if spec.is_write:
             if run.readonly:
                 return script_error(RO_WRITE)
-            denied = write_denied(server)   # MISCONF: a failed save refuses writes here too
+            # MISCONF (a failed save) and NOREPLICAS refuse writes here too.
+            denied = write_denied(server) or server.replication.write_denied()
             if denied is not None:
                 return script_error("-" + denied)
             run.wrote = True

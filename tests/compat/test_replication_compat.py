@@ -72,3 +72,25 @@ def test_role_and_info_replication_of_a_new_master(fresh_pair, proto):
     for name in fields[0]:
         if "replid" not in name:
             assert fields[0][name] == fields[1][name], name
+
+
+def test_min_replicas_to_write_without_replicas(fresh_pair):
+    for proto in (2, 3):
+        clients = [RawClient(s.port, proto) for s in fresh_pair]
+        try:
+            for args in [("CONFIG", "SET", "min-replicas-to-write", "1"), ("SET", "k", "v"),
+                         ("GET", "k"), ("MULTI",), ("SET", "a", "1"), ("EXEC",), ("EXEC",),
+                         ("EVAL", "return redis.call('set', 'x', '1')", "0"),
+                         ("EVAL", "return redis.pcall('set', 'x', '1')", "0"),
+                         ("EVAL", "return redis.call('get', 'x')", "0"), ("PUBLISH", "c", "m"),
+                         ("CONFIG", "SET", "min-replicas-max-lag", "0"), ("SET", "k", "v"),
+                         ("CONFIG", "SET", "min-replicas-max-lag", "10")]:
+                m, r = [c.cmd(*args) for c in clients]
+                assert m == r, (args, m, r)
+            m, r = [c.cmd("INFO", "replication").v.decode() for c in clients]
+            assert [l for l in m.splitlines() if l.startswith("min_")] == \
+                [l for l in r.splitlines() if l.startswith("min_")]
+        finally:
+            for c in clients:
+                c.cmd("CONFIG", "SET", "min-replicas-to-write", "0")
+                c.cmd("FLUSHALL")

@@ -363,3 +363,15 @@ def test_publish_and_set_repl_choose_the_replicas_or_the_log():
         assert b"log-only" in text and b"replica-only" not in text and b"neither" not in text
     finally:
         m.stop()
+
+
+def test_min_replicas_to_write_counts_the_replicas_that_acknowledge(master):
+    c = RawClient(master.port)
+    assert c.cmd("CONFIG", "SET", "min-replicas-to-write", "1").v == "OK"
+    refused = c.cmd("SET", "k", "v")
+    assert (refused.t, refused.v) == ("-", "NOREPLICAS Not enough good replicas to write.")
+    with attached(master):
+        assert until(lambda: c.cmd("SET", "k", "v").v == "OK")
+        assert info(c)["min_slaves_good_slaves"] == "1"
+    assert until(lambda: c.cmd("SET", "k", "v").t == "-")
+    assert c.cmd("GET", "k").v == b"v"
