@@ -28,9 +28,11 @@ import os
 import signal
 import time
 
-from .persistence.aof import _arg_bytes, _typed_text
+from hiredis import pack_command as _pack
+
 from . import errors
 from .events import LogOnly
+from .persistence.aof import _arg_bytes, _typed_text
 from .protocol import TypedArgs
 from .rules import RULE_NOREPLICAS
 
@@ -53,10 +55,14 @@ def stream_command(argv):
     Typed arguments (project extension) go as their text forms, as the RDB
     file has them: the stream is read by Redis replicas.
     """
-    try:   # the common case, all bytes (it runs for every write)
-        return b"*%d\r\n" % len(argv) + b"".join([b"$%d\r\n%b\r\n" % (len(a), a) for a in argv])
-    except TypeError:
-        pass
+    if type(argv) is list:
+        try:
+            # The common case (it runs for every write): hiredis' C encoder.
+            # Commands propagate bytes (numbers as their text, as Redis does),
+            # which it writes as they are.
+            return _pack(tuple(argv))
+        except (TypeError, UnicodeError):
+            pass
     typed = type(argv) is TypedArgs
     parts = [b"*%d\r\n" % len(argv)]
     for a in argv:
@@ -205,6 +211,11 @@ class Replication(object):
     # --- the stream --------------------------------------------------------------
     def _feed(self, ops):
         """The propagation listener: one call's commands, with SELECT where the database changes."""
+        if len(ops) == 1:   # one plain command, most often in the database of the last
+            dbi, argv = ops[0]
+            if dbi == self.seldb and type(argv) is list:
+                self._append(stream_command(argv))
+                return
         parts = []
         for dbi, argv in ops:
             if type(argv) is LogOnly:
