@@ -628,6 +628,9 @@ _REPLICATION_WORKING = (
     "repl-diskless-sync", "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas",
     "repl-ping-replica-period", "repl-timeout", "repl-backlog-ttl",
     "min-replicas-to-write", "min-replicas-max-lag",
+    # ... and the replica side (miniredis/replica_link.py).
+    "replicaof", "masterauth", "masteruser", "replica-read-only", "replica-announce-ip",
+    "replica-announce-port", "replica-priority", "replica-announced",
 )
 PARAMS.extend(p for p in NO_EFFECT_PARAMS if p.name in _REPLICATION_WORKING)
 _defined = set(p.name for p in PARAMS)

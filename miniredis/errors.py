@@ -514,6 +514,13 @@ HELLO_TYPED_RESP3 = "ERR typed values need RESP3: use HELLO 3 TYPED"
 
 # Replication (master side)
 NOREPLICAS = "NOREPLICAS Not enough good replicas to write."
+READONLY_REPLICA = "READONLY You can't write against a read only replica."
+NOMASTERLINK = "NOMASTERLINK Can't SYNC while not connected with my master"
+WAIT_ON_REPLICA = ("ERR WAIT cannot be used with replica instances. Please also note that since "
+                   "Redis 4.0 if a replica is configured to be writable (which is not the default) "
+                   "writes to replicas are just local and are not propagated.")
+REPLICAOF_FROM_REPLICA = "ERR Command is not valid when client is a replica."
+INVALID_MASTER_PORT = "ERR Invalid master port"
 SYNC_PENDING_OUTPUT = "ERR SYNC and PSYNC are invalid with pending output"
 REPLCONF_IP_TOO_LONG_FMT = "ERR REPLCONF ip-address provided by replica instance is too long: %d bytes"
 REPLCONF_UNKNOWN_FMT = "ERR Unrecognized REPLCONF option: %s"

@@ -580,7 +580,9 @@ class Replication(object):
     # --- INFO and ROLE ------------------------------------------------------------------
     def info_lines(self):
         now = time.time()
-        lines = ["role:master", "connected_slaves:%d" % len(self.replicas)]
+        link = self.server.master_link
+        lines = link.info_lines() if link.active else ["role:master"]
+        lines.append("connected_slaves:%d" % len(self.replicas))
         if self._min_replicas():
             lines.append("min_slaves_good_slaves:%d" % self.good_count())
         for i, r in enumerate(self.replicas):
@@ -588,11 +590,15 @@ class Replication(object):
             lines.append("slave%d:ip=%s,port=%d,state=%s,offset=%d,lag=%d" % (
                 i, host, r.port, r.state, r.ack_off, int(now - r.ack_time)))
         histlen = self.histlen()
+        replid, offset = self.replid, self.offset
+        if link.active and link.master_replid is not None:
+            # A replica reports the history it follows (its replicas get its own).
+            replid, offset = link.master_replid, max(link.offset, 0)
         lines += [
             "master_failover_state:no-failover",
-            "master_replid:%s" % self.replid,
+            "master_replid:%s" % replid,
             "master_replid2:%s" % self.replid2,
-            "master_repl_offset:%d" % self.offset,
+            "master_repl_offset:%d" % offset,
             "second_repl_offset:%d" % self.second_offset,
             "repl_backlog_active:%d" % (self.backlog is not None),
             "repl_backlog_size:%d" % self.server.config.repl_backlog_size,
@@ -602,6 +608,8 @@ class Replication(object):
         return lines
 
     def role(self):
+        if self.server.master_link.active:
+            return self.server.master_link.role()
         out = []
         for r in self.replicas:
             if r.state != ONLINE:

@@ -41,6 +41,7 @@ from .notifications import Notifications
 from .persistence.snapshot import Snapshots
 from .pubsub import PubSub, subscribed
 from .replication import Replication
+from .replica_link import MasterLink
 from .watch import Watches
 from .dispatcher import advance_reply_mode
 from .protocol import RequestReader, encode_into
@@ -137,6 +138,7 @@ class Server(object):
         self.shutting_down = False
         self.snapshots = Snapshots(self)
         self.replication = Replication(self)
+        self.master_link = MasterLink(self)
         # Commands for the append-only log not written yet: written (and with
         # appendfsync always fsynced) by aof_write() before any reply leaves.
         self.aof_buf = []
@@ -165,6 +167,9 @@ class Server(object):
         cfg.appliers["bind"] = self._apply_bind
         cfg.appliers["maxclients"] = self._apply_maxclients
         self.background.append(gevent.spawn(self._cron))
+        if cfg.replicaof:
+            host, port = cfg.replicaof.rsplit(" ", 1)
+            self.master_link.set_master(host, int(port))
 
     def _listen(self, hosts, port):
         """([(sock, watcher)], [(host, port)]) listening on every address.
@@ -249,6 +254,7 @@ class Server(object):
             g.kill(block=False)
         self.snapshots.kill_child()   # no child outlives its server
         self.replication.stop()
+        self.master_link.stop()
         if self.aof is not None and self.aof.on:
             try:
                 self.aof.stop()   # flushed and closed (in-process servers too)

@@ -1,8 +1,9 @@
-"""Replication commands, master side: SYNC, PSYNC, REPLCONF, WAIT, ROLE.
+"""Replication commands: SYNC, PSYNC, REPLCONF, WAIT, ROLE, REPLICAOF (SLAVEOF).
 
 Owns their arguments and replies, as Redis 7.0's syncCommand,
-replconfCommand, waitCommand and roleCommand. The work is the server's
-``replication`` object's (replication.py).
+replconfCommand, waitCommand, roleCommand and replicaofCommand. The work is
+the server's ``replication`` (replication.py, the master side) and
+``master_link`` (replica_link.py, the replica side) objects'.
 """
 
 import logging
@@ -11,7 +12,7 @@ from .. import errors
 from ..datatypes import parse_int
 from ..errors import CommandError
 from ..registry import command
-from ..replies import OK, Raw
+from ..replies import OK, Raw, Simple
 
 log = logging.getLogger("miniredis")
 
@@ -35,6 +36,9 @@ def _sync(ctx, replid, offset):
     repl = ctx.server.replication
     if repl.replica_of(ctx) is not None:
         return NO_REPLY   # already a replica: ignored, as Redis does
+    link = ctx.server.master_link
+    if link.active and link.state != "connected":
+        raise CommandError(errors.NOMASTERLINK)
     if ctx.out or ctx.pending is not None:
         raise CommandError(errors.SYNC_PENDING_OUTPUT)
     name = repl.handshake(ctx).name()
@@ -95,6 +99,8 @@ def replconf(ctx, argv):
 
 @command("wait")
 def wait(ctx, argv):
+    if ctx.server.master_link.active:
+        raise CommandError(errors.WAIT_ON_REPLICA)
     count = parse_int(argv[1])
     timeout = parse_int(argv[2], errors.TIMEOUT_NOT_INTEGER)
     if timeout < 0:
@@ -108,3 +114,37 @@ def wait(ctx, argv):
 @command("role")
 def role(ctx, argv):
     return ctx.server.replication.role()
+
+
+ALREADY_CONNECTED = Simple("OK Already connected to specified master")
+
+
+@command("replicaof")
+def replicaof(ctx, argv):
+    link = ctx.server.master_link
+    if argv[1].lower() == b"no" and argv[2].lower() == b"one":
+        if link.active:
+            link.unset_master()
+            log.info("MASTER MODE enabled (user request from '%s')", ctx.info_line())
+        return OK
+    if "S" in ctx.flags:
+        raise CommandError(errors.REPLICAOF_FROM_REPLICA)
+    try:
+        port = parse_int(argv[2])
+    except CommandError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise CommandError(errors.INVALID_MASTER_PORT)
+    host = argv[1].decode("utf-8", "surrogateescape")
+    if link.active and link.host.lower() == host.lower() and link.port == port:
+        log.info("REPLICAOF would result into synchronization with the master we are already "
+                 "connected with. No operation performed.")
+        return ALREADY_CONNECTED
+    link.set_master(host, port)
+    log.info("REPLICAOF %s:%d enabled (user request from '%s')", host, port, ctx.info_line())
+    return OK
+
+
+@command("slaveof")
+def slaveof(ctx, argv):
+    return replicaof(ctx, argv)

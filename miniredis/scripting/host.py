@@ -174,7 +174,8 @@ class Scripting(object):
             if run.readonly:
                 return script_error(RO_WRITE)
             # MISCONF (a failed save) and NOREPLICAS refuse writes here too.
-            denied = write_denied(server) or server.replication.write_denied()
+            denied = (server.master_link.write_denied() or write_denied(server)
+                      or server.replication.write_denied())
             if denied is not None:
                 return script_error("-" + denied)
             run.wrote = True

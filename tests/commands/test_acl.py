@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 
+from miniredis.rules import RULE_ACL, RULE_OOM, RULE_PUBSUB
 from support import ROOT, free_port, green_client, inprocess_server, start_miniredis, RawClient
 
 
@@ -83,7 +84,7 @@ def test_rules_run_in_redis_order():
         d = srv.dispatcher
         order = [d.rule_rank[h] for h in (*srv.clients[max(srv.clients)].context_hooks,
                                           *d.context_hooks)]
-        assert sorted(order) == [1, 2, 4]
+        assert sorted(order) == [RULE_ACL, RULE_OOM, RULE_PUBSUB]
         assert conn.context_hooks is None
         c.close()
         sub.close()

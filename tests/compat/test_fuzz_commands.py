@@ -40,9 +40,10 @@ EXCLUDED = {
     "slowlog", "latency", "memory", "acl",
     # Replication: SYNC/PSYNC make the connection a replica (a snapshot, then
     # the stream, never replies); REPLCONF ACK/GETACK are never answered; WAIT
-    # blocks and ROLE shows offsets. tests/compat/test_replication_compat.py
-    # compares them.
-    "sync", "psync", "replconf", "wait", "role",
+    # blocks and ROLE shows offsets; REPLICAOF makes the server a replica.
+    # tests/compat/test_replication_compat.py and
+    # tests/integration/test_replica_side.py compare them.
+    "sync", "psync", "replconf", "wait", "role", "replicaof", "slaveof",
 } | NOT_IN_REDIS
 # Subcommands whose replies depend on access times (OBJECT IDLETIME/FREQ).
 EXCLUDED_SUBCOMMANDS = {"object": {"idletime", "freq"}}
