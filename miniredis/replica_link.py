@@ -228,13 +228,17 @@ class MasterLink(object):
             self.sync_total, self.sync_read = -1, 0
             data = self._buf
             self._buf = b""
-            # The master holds its stream until our first ACK: nothing follows the mark.
-            while not data.endswith(mark):
+            # The master holds its stream until our first ACK: nothing follows
+            # the mark, which may arrive split across reads.
+            tail = b""
+            while True:
                 parts.append(data)
                 self.sync_read += len(data)
+                tail = (tail + data)[-len(mark):]
+                if tail == mark:
+                    break
                 data = self._read()
-            parts.append(data[:-len(mark)])
-            self.sync_read += len(data)
+            parts = [b"".join(parts)[:-len(mark)]]
         else:
             size = int(head[1:])
             self.sync_total, self.sync_read = size, 0

@@ -187,3 +187,72 @@ def test_a_master_that_is_not_there_is_retried():
             m.stop()
     finally:
         f.stop()
+
+
+def _snapshot_of(**keys):
+    """An RDB file made by a real redis-server holding ``keys``."""
+    ref = start_redis()
+    try:
+        c = RawClient(ref.port)
+        for k, v in keys.items():
+            c.cmd("SET", k, v)
+        s = socket.create_connection(("127.0.0.1", ref.port), timeout=10)
+        f = s.makefile("rb")
+        s.sendall(b"SYNC\r\n")
+        line = f.readline()
+        while line == b"\n":
+            line = f.readline()   # keepalives before the snapshot
+        assert line.startswith(b"$")
+        data = f.read(int(line[1:]))
+        s.close()
+        return data
+    finally:
+        ref.stop()
+
+
+def test_a_snapshot_whose_eof_mark_arrives_split():
+    rdb = _snapshot_of(k="v")
+    mark = b"m" * 40
+    lsock = socket.socket()
+    lsock.bind(("127.0.0.1", 0))
+    lsock.listen(1)
+    lsock.settimeout(15)
+    seen = []
+
+    def fake_master():
+        conn, _ = lsock.accept()
+        conn.settimeout(15)
+        f = conn.makefile("rb")
+        for _ in range(4):   # PING, REPLCONF listening-port, REPLCONF capa, PSYNC
+            n = int(f.readline()[1:])
+            argv = []
+            for _ in range(n):
+                size = int(f.readline()[1:])
+                argv.append(f.read(size + 2)[:-2])
+            seen.append(argv)
+            if argv[0] == b"PSYNC":
+                conn.sendall(b"+FULLRESYNC " + b"a" * 40 + b" 0\r\n$EOF:" + mark + b"\r\n"
+                             + rdb + mark[:17])
+                time.sleep(0.3)
+                conn.sendall(mark[17:])
+            else:
+                conn.sendall(b"+PONG\r\n" if argv[0] == b"PING" else b"+OK\r\n")
+        seen.append(f.readline())   # the first REPLCONF ACK: the stream may follow
+        conn.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nx\r\n$1\r\n1\r\n")
+        seen.append(f.read(30))     # more ACKs
+        conn.close()
+
+    t = threading.Thread(target=fake_master)
+    t.start()
+    f = start_miniredis()
+    try:
+        fc = RawClient(f.port)
+        assert fc.cmd("REPLICAOF", "127.0.0.1", lsock.getsockname()[1]).v == "OK"
+        assert until(lambda: fc.cmd("GET", "x").v == b"1")
+        assert fc.cmd("GET", "k").v == b"v"
+    finally:
+        t.join(20)
+        f.stop()
+        lsock.close()
+    assert seen[3] == [b"PSYNC", b"?", b"-1"]
+    assert seen[4] == b"*3\r\n"
