@@ -313,9 +313,21 @@ cdef class PlainRunner:
             return 1
         # The writes: Database.set / get+overwrite / set_many while nothing but
         # the store, the access stamp and the dirty counter is concerned (no
-        # change hook, blocked client, "new" or other keyspace event, RAW mark).
+        # change hook, blocked client, "new" or other keyspace event, RAW mark);
+        # each propagates as received, as its own function's call would.
         if not run.quiet or PySet_GET_SIZE(run.raw):
             return 0
+        if not self._write_out(written, argv, nargs, out, run):
+            return 0
+        if run.prop:
+            self.propagate(conn, argv, -1)   # -1: changed, whatever the dirty counter says
+        return 1
+
+    cdef int _write_out(self, int written, list argv, Py_ssize_t nargs, list out,
+                        _Run run) except -1:
+        """The writes of _written_out(): 1 once done, 0 when nothing was done."""
+        cdef PyObject *v
+        cdef Py_ssize_t i
         if written == SET:
             if nargs != 3:
                 return 0
@@ -380,10 +392,10 @@ cdef class PlainRunner:
         run.fast_cap = ks.fast_cap
         run.prop = bool(self.prop_listeners)
         # Writes are written out only while nothing but the store, the access
-        # stamp and the dirty counter is concerned: with propagation on, their
-        # effect goes through propagate() like any plain command's.
+        # stamp, the dirty counter and the propagation of the command itself
+        # is concerned.
         run.quiet = not (ks.on_change or ks.blocked_keys or ks.notify_new is not None
-                         or self.events.keyspace_listeners or run.prop)
+                         or self.events.keyspace_listeners)
         return run
 
     cdef int _settle(self, conn, list reqs, Py_ssize_t start, Py_ssize_t end, list shared,

@@ -294,7 +294,7 @@ class Dispatcher(object):
                             reply = failed(spec, argv, e)
                         shared.append(spec)
                         if prop_listeners:
-                            propagate(conn, argv, dirty)
+                            propagate_plain(conn, argv, dirty)
                         # The three common shapes are the same in both protocols.
                         rt = type(reply)
                         if rt is bytes:
@@ -401,7 +401,10 @@ class Dispatcher(object):
             return reply
 
         def settle(conn, reqs, start, end, shared, elapsed):
-            """Account a run of plain commands (reqs[start:end]): calls, shared time."""
+            """Account a run of plain commands (reqs[start:end]): calls, shared time;
+            hand their effects on (propagate_plain())."""
+            if events.ops:
+                events.flush_batch()
             k = len(shared)
             first = shared[0]
             if k == 1:   # no pipeline
@@ -454,6 +457,26 @@ class Dispatcher(object):
             if not nesting[0] and events.ops:
                 events.flush()
 
+        sealed = [None, 0]   # the ops list of the run, and where its last command's effect ended
+
+        def propagate_plain(conn, argv, dirty):
+            """propagate() for a plain command of a run: its effect (one unit) joins
+            the run's, which settle() hands to the listeners at once -- before
+            any other command runs and before the replies leave."""
+            # (Only called while someone listens: events.add() without its test.)
+            ops = events.ops
+            p = conn.prop
+            if p is not None:
+                conn.prop = None
+                for a in p:
+                    ops.append((conn.db.index, a))
+            elif keyspace.dirty > dirty:
+                ops.append((conn.db.index, argv))
+            # A DEL of a key the command found expired is already there: one unit.
+            start = sealed[1] if sealed[0] is ops else 0
+            sealed[1] = events.seal(start) if len(ops) - start > 1 else len(ops)
+            sealed[0] = ops
+
         def execute(conn, spec, argv):
             """Run a resolved command inside another one (EXEC, scripts): no lookup,
             auth or context rules; effects and wake-ups wait for the outer call."""
@@ -476,7 +499,7 @@ class Dispatcher(object):
             return dispatch, execute, retry, speedups.PlainRunner(
                 LOOKUP.get, keyspace, blocking, events, context_hooks, plain_watched,
                 shared_timing, oom_gate, dispatch, execute_timed, failed,
-                settle, propagate, encode_into, advance, typed_args, simple, blocked, bulk_headers,
+                settle, propagate_plain, encode_into, advance, typed_args, simple, blocked, bulk_headers,
                 crlf, OK, PONG, COMMANDS.get("get"), COMMANDS.get("set"), COMMANDS.get("incr"),
                 COMMANDS.get("ping"), COMMANDS.get("mset"))
         return dispatch, execute, retry, run

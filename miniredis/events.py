@@ -83,6 +83,24 @@ class Events(object):
         for fn in self.propagate_listeners:
             fn(ops)
 
+    def seal(self, start):
+        """The ops from ``start`` on are one call's effect, handed on later with
+        others (flush_batch): wrapped in MULTI/EXEC when more than one, as
+        flush() would. Returns where the next call's effect starts."""
+        ops = self.ops
+        if len(ops) - start > 1:
+            ops.insert(start, (ops[start][0], _MULTI))
+            ops.append((ops[-1][0], _EXEC))
+        return len(ops)
+
+    def flush_batch(self):
+        """Hand the effects of several calls, each sealed (seal()), to the listeners at once."""
+        ops = self.ops
+        if ops:
+            self.ops = []
+            for fn in self.propagate_listeners:
+                fn(ops)
+
     def flush_each(self):
         """Hand the recorded ops to the listeners one by one: effects of no command
         (active expiry's DELs), which Redis propagates each on its own."""

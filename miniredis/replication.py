@@ -210,21 +210,26 @@ class Replication(object):
 
     # --- the stream --------------------------------------------------------------
     def _feed(self, ops):
-        """The propagation listener: one call's commands, with SELECT where the database changes."""
-        if len(ops) == 1:   # one plain command, most often in the database of the last
-            dbi, argv = ops[0]
-            if dbi == self.seldb and type(argv) is list:
-                self._append(stream_command(argv))
-                return
+        """The propagation listener: calls' commands, with SELECT where the database changes."""
         parts = []
+        append = parts.append
+        seldb = self.seldb
         for dbi, argv in ops:
-            if type(argv) is LogOnly:
+            if type(argv) is list and dbi == seldb:
+                try:   # the common case, written by hiredis (see stream_command)
+                    append(_pack(tuple(argv)))
+                    continue
+                except (TypeError, UnicodeError):
+                    pass
+            elif type(argv) is LogOnly:
                 continue
-            if dbi != self.seldb:
-                parts.append(stream_command([b"SELECT", b"%d" % dbi]))
-                self.seldb = dbi
-            parts.append(stream_command(argv))
-        self._append(b"".join(parts))
+            if dbi != seldb:
+                append(stream_command([b"SELECT", b"%d" % dbi]))
+                seldb = dbi
+            append(stream_command(argv))
+        self.seldb = seldb
+        if parts:
+            self._append(b"".join(parts) if len(parts) > 1 else parts[0])
 
     def _append(self, data):
         self.offset += len(data)

@@ -305,3 +305,27 @@ def test_sort_store_notifies_sortstore(h):
     assert h.run(*cmd) == (3, evs((L, "sortstore", "d", 0)), one((0, list(cmd))))
     cmd = ("sort", "s", "by", "nosort", "store", "s")
     assert h.run(*cmd) == (3, evs((L, "sortstore", "s", 0)), one((0, list(cmd))))
+
+
+def test_a_pipelines_effects_in_order_each_command_one_unit(h):
+    # Plain commands of one read hand their effects on together when the run
+    # ends (before any other command runs); each command's own effect stays
+    # one unit: the DEL of the expired key it met and its write in MULTI/EXEC.
+    # Without keyspace listeners the compiled build writes SET/INCR/MSET out.
+    h.server.events.keyspace_listeners.clear()
+    h.c.cmd("SET", "old", "v", "PXAT", NOW + 100)
+    h.clock.advance(200)
+    del h.props[:]
+    replies = h.c.pipeline([
+        ("SET", "a", "1"), ("INCR", "n"), ("GET", "a"), ("SET", "old", "new"),
+        ("MSET", "x", "1", "y", "2"), ("GET", "missing"),
+        ("EVAL", "redis.call('set', 's', '1'); redis.call('set', 't', '2')", "0"),
+        ("SET", "b", "2"), ("SELECT", "3"), ("INCR", "n")])
+    assert [r.v for r in replies][:6] == ["OK", 1, b"1", "OK", "OK", None]
+    flat = [(dbi, argv) for call in h.props for dbi, argv in call]
+    assert flat == [(dbi, [a.encode() for a in argv]) for dbi, argv in [
+        (0, ["SET", "a", "1"]), (0, ["INCR", "n"]),
+        (0, ["MULTI"]), (0, ["DEL", "old"]), (0, ["SET", "old", "new"]), (0, ["EXEC"]),
+        (0, ["MSET", "x", "1", "y", "2"]),
+        (0, ["MULTI"]), (0, ["set", "s", "1"]), (0, ["set", "t", "2"]), (0, ["EXEC"]),
+        (0, ["SET", "b", "2"]), (3, ["INCR", "n"])]]
