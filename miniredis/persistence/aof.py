@@ -51,6 +51,8 @@ import re
 import signal
 import time
 
+from hiredis import pack_command as _pack
+
 from .. import errors
 from ..connection import Connection
 from ..datatypes import TypedValue, as_bytes, to_reply
@@ -736,11 +738,20 @@ class AppendOnly(object):
                 buf.append(b"#TS:%d\r\n" % now)
                 self.last_ts = now
         for dbi, argv in ops:
-            if type(argv) is ReplicaOnly:
+            t = type(argv)
+            if t is ReplicaOnly:
                 continue
             if dbi != self.cur_db:
                 buf.append(_select(dbi))
                 self.cur_db = dbi
+            if t is list:
+                try:
+                    # The common case, written by hiredis' C encoder: commands
+                    # propagate bytes (numbers as their text), written as they are.
+                    buf.append(_pack(tuple(argv)))
+                    continue
+                except (TypeError, UnicodeError):
+                    pass
             buf.append(encode_command(argv))
 
     def write_pending(self):
