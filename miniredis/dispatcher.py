@@ -254,8 +254,10 @@ class Dispatcher(object):
             with the right arity and plain arguments, from a client whose
             "gates" are open (authenticated, outside MULTI, no context rule, no
             call hook watching plain commands (MONITOR), normal replies:
-            gates_open); while the append-only log follows the propagation
-            stream, each one's effect is propagated as execute_timed() does.
+            gates_open); while the append-only log or replicas follow the
+            propagation stream, each one's effect is recorded as
+            execute_timed() would propagate it, and the run's effects are
+            handed on together when it is settled (propagate_plain()).
             Anything else
             goes through dispatch() in Redis' order, or is timed on its own,
             and the gates are looked at again after it.
