@@ -51,7 +51,8 @@ class LogOnly(list):
 
 class Events(object):
     def __init__(self, keyspace):
-        # fn(ops): ops is [(db_index, argv), ...], one top-level call's effect.
+        # fn(ops): ops is [(db_index, argv), ...], one top-level call's effect
+        # (or, from flush_batch(), those of a run of plain commands, each sealed).
         self.propagate_listeners = []
         # fn(type_class, event, key, db_index)
         self.keyspace_listeners = []

@@ -21,7 +21,8 @@ _TYPES = {b"normal": "normal", b"master": "master", b"replica": "replica",
 
 
 def client_type(conn):
-    """Redis' getClientType (miniredis has no master link: never "master")."""
+    """Redis' getClientType. Never "master": a replica's link to its master
+    (replica_link.py) is not among the clients listed here."""
     if "S" in conn.flags:
         return "replica"
     return "pubsub" if conn.subscriptions or conn.psubscriptions or conn.ssubscriptions else "normal"

@@ -86,7 +86,9 @@ def replconf(ctx, argv):
             repl.ack(ctx, acked)
             return NO_REPLY
         elif opt == b"getack":
-            return NO_REPLY   # a master's request to its replicas; we are a master
+            # A master's request to its replicas, never answered here: in the
+            # stream of our own master, the link answers it (replica_link.py).
+            return NO_REPLY
         elif opt == b"rdb-only":
             only = parse_int(value)
             if only not in (0, 1):
