@@ -99,8 +99,10 @@ class MasterLink(object):
         self.server.config.replicaof = ""
         self._update_rule()
         repl = self.server.replication
-        if self.master_replid is not None and self.offset >= 0:
-            # Redis' shiftReplicationId: its replicas may continue with the old id.
+        if repl.backlog is None and self.master_replid is not None and self.offset >= 0:
+            # Redis' shiftReplicationId: the followed history is continued
+            # under a new id (replicas of the old master may continue with
+            # the old one). With replicas of its own, it goes on with theirs.
             repl.replid2 = self.master_replid
             repl.second_offset = self.offset + 1
             repl.offset = self.offset
@@ -126,20 +128,24 @@ class MasterLink(object):
 
     # --- the link ----------------------------------------------------------------
     def _run(self):
-        while self.host is not None:
+        me = gevent.getcurrent()
+        # A link replaced (REPLICAOF again, NO ONE) ends where it waits, and
+        # must not touch what its successor set up.
+        while self.greenlet is me:
             try:
                 self._follow()
             except (OSError, LinkError, ValueError) as e:
-                if self.host is not None:
+                if self.greenlet is me:
                     log.warning("Error condition on socket for SYNC: %s", e)
             except Exception:
                 log.exception("replication link failed")
             finally:
-                self._close()
-                if self.state == CONNECTED:
-                    log.warning("Connection with master lost.")
-                    self.down_since = time.time()
-                self.state = CONNECT
+                if self.greenlet is me:
+                    self._close()
+                    if self.state == CONNECTED:
+                        log.warning("Connection with master lost.")
+                        self.down_since = time.time()
+                    self.state = CONNECT
             gevent.sleep(_RETRY_SECONDS)
 
     def _follow(self):
@@ -276,6 +282,9 @@ class MasterLink(object):
         except (RDBError, LoadError) as e:
             server.keyspace.flushall()
             raise LinkError("Failed trying to load the MASTER synchronization DB from socket: %s" % e)
+        finally:
+            # The dataset changed without a stream: replicas of ours start anew.
+            server.replication.new_history()
 
     def _master_client(self):
         conn = self.conn

@@ -277,6 +277,18 @@ class Replication(object):
         self.replid2 = "0" * 40
         self.second_offset = -1
 
+    def new_history(self):
+        """The dataset was replaced wholesale (a replica's full sync): our own
+        replicas must sync anew, from a history no one can continue."""
+        for r in list(self.replicas):
+            r.conn.kill("replication")
+        self.change_id()
+        if self.backlog is not None:
+            self.backlog = None
+            listeners = self.server.events.propagate_listeners
+            if self._feed in listeners:
+                listeners.remove(self._feed)
+
     def _create_backlog(self):
         # Redis' syncCommand: a new history gets a new id (no replica can
         # continue one that was not recorded).

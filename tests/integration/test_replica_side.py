@@ -24,7 +24,7 @@ def master():
 
 @pytest.fixture
 def follower():
-    f = start_miniredis()
+    f = start_miniredis(*FAST)   # (its own replicas, if any, sync at once)
     yield f
     f.stop()
 
@@ -256,3 +256,29 @@ def test_a_snapshot_whose_eof_mark_arrives_split():
         lsock.close()
     assert seen[3] == [b"PSYNC", b"?", b"-1"]
     assert seen[4] == b"*3\r\n"
+
+
+def test_switching_masters_and_a_replica_of_the_replica(master, follower):
+    other = start_redis(*FAST)
+    sub = start_redis("--replicaof", "127.0.0.1", follower.port)
+    try:
+        mc, oc, fc = RawClient(master.port), RawClient(other.port), RawClient(follower.port)
+        mc.cmd("SET", "from", "first")
+        oc.cmd("SET", "from", "second")
+        oc.cmd("RPUSH", "only-in-second", "x")
+        follow(fc, master)
+        sc = RawClient(sub.port)
+        assert link_up(sc)
+        assert until(lambda: sc.cmd("GET", "from").v == b"first")
+        # Another master: the dataset is replaced, and the replica's own
+        # replica follows along (it syncs again from the new dataset).
+        follow(fc, other)
+        assert until(lambda: fc.cmd("GET", "from").v == b"second")
+        oc.cmd("INCR", "counter")
+        assert oc.cmd("WAIT", 1, 5000).v == 1
+        assert until(lambda: dataset(fc) == dataset(oc))
+        assert until(lambda: dataset(sc) == dataset(oc))
+        assert info(fc)["connected_slaves"] == "1"
+    finally:
+        sub.stop()
+        other.stop()
