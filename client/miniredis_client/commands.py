@@ -192,6 +192,26 @@ class ServerCommands(object):
     def debug_sleep(self, seconds):
         return self._command([b"DEBUG", b"SLEEP", arg(seconds)], P.true)
 
+    # --- replication ----------------------------------------------------------------
+    def wait(self, num_replicas, timeout):
+        """WAIT: how many replicas have every write made so far (timeout in ms, 0: forever)."""
+        return self._command([b"WAIT", arg(num_replicas), arg(timeout)])
+
+    def role(self):
+        """ROLE as the server answers it: [b"master", offset, [[ip, port, offset], ...]]
+        or [b"slave", host, port, state, offset]."""
+        return self._command([b"ROLE"])
+
+    def replicaof(self, *args):
+        """REPLICAOF host port, or REPLICAOF NO ONE (the arguments as redis-py takes them)."""
+        return self._command([b"REPLICAOF"] + [arg(a) for a in args], P.true)
+
+    def slaveof(self, host=None, port=None):
+        """SLAVEOF host port; with neither, SLAVEOF NO ONE (as redis-py)."""
+        if host is None and port is None:
+            return self._command([b"SLAVEOF", b"NO", b"ONE"], P.true)
+        return self._command([b"SLAVEOF", arg(host), arg(port)], P.true)
+
 
 class KeyCommands(object):
     def delete(self, *names):

@@ -423,3 +423,15 @@ def test_typed_detection_asks_once_per_connection(mini_server):
         assert after - before == 1      # this INFO only
     finally:
         c.close()
+
+
+def test_replication_commands(c):
+    # A master without replicas, the same on both servers and protocols.
+    assert c.wait(0, 0) == 0
+    assert c.wait(1, 10) == 0
+    role = c.role()
+    assert role[0] in (b"master", "master") and role[2] == []
+    assert c.replicaof("NO", "ONE") is True
+    assert c.slaveof() is True
+    with pytest.raises(ResponseError, match="Invalid master port"):
+        c.replicaof("127.0.0.1", "x")

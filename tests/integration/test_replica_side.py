@@ -68,6 +68,7 @@ def test_replies_as_a_redis_replica_of_the_same_master(master, follower):
             follow(c, master)
         assert mc.cmd("WAIT", 2, 5000).v == 2
         for args in [("SET", "x", "1"), ("GET", "a"), ("INCR", "n"), ("DEL", "a"),
+                     ("BLPOP", "jobs", "1"), ("XREAD", "STREAMS", "s", "0"),
                      ("EVAL", "return redis.call('set', 'x', '1')", "0"),
                      ("EVAL", "return redis.pcall('set', 'x', '1')", "0"),
                      ("EVAL_RO", "return redis.call('get', 'a')", "0"),
@@ -282,3 +283,24 @@ def test_switching_masters_and_a_replica_of_the_replica(master, follower):
     finally:
         sub.stop()
         other.stop()
+
+
+def test_the_bundled_client_drives_replication(master, follower):
+    from miniredis_client import Redis
+    mc = Redis(port=master.port, socket_timeout=10)
+    fc = Redis(port=follower.port, socket_timeout=10)
+    try:
+        mc.set("k", "v")
+        assert fc.replicaof("127.0.0.1", master.port) is True
+        assert until(lambda: fc.info("replication")["master_link_status"] == "up")
+        mc.incr("n")
+        assert mc.wait(1, 5000) == 1
+        role = fc.role()
+        assert [x.decode() if isinstance(x, bytes) else x for x in role[:4]] == \
+            ["slave", "127.0.0.1", master.port, "connected"]
+        assert until(lambda: fc.get("n") == b"1")
+        assert fc.slaveof() is True
+        assert fc.set("mine", "1") is True
+    finally:
+        mc.close()
+        fc.close()
