@@ -630,7 +630,7 @@ _REPLICATION_WORKING = (
     "min-replicas-to-write", "min-replicas-max-lag",
     # ... and the replica side (miniredis/replica_link.py).
     "replicaof", "masterauth", "masteruser", "replica-read-only", "replica-announce-ip",
-    "replica-announce-port", "replica-priority", "replica-announced",
+    "replica-announce-port", "replica-priority", "replica-announced", "replica-serve-stale-data",
 )
 PARAMS.extend(p for p in NO_EFFECT_PARAMS if p.name in _REPLICATION_WORKING)
 _defined = set(p.name for p in PARAMS)

@@ -515,6 +515,8 @@ HELLO_TYPED_RESP3 = "ERR typed values need RESP3: use HELLO 3 TYPED"
 # Replication (master side)
 NOREPLICAS = "NOREPLICAS Not enough good replicas to write."
 READONLY_REPLICA = "READONLY You can't write against a read only replica."
+MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+STALE_SCRIPT_COMMAND = "ERR Can not execute the command on a stale replica"
 NOMASTERLINK = "NOMASTERLINK Can't SYNC while not connected with my master"
 WAIT_ON_REPLICA = ("ERR WAIT cannot be used with replica instances. Please also note that since "
                    "Redis 4.0 if a replica is configured to be writable (which is not the default) "

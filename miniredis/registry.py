@@ -149,7 +149,7 @@ class CommandSpec(object):
         "key_specs", "meta_name", "getkeys",
         "is_write", "is_readonly", "no_auth", "no_multi", "is_pubsub_ok",
         "is_fast", "is_blocking", "is_admin", "is_noscript", "is_loading_ok",
-        "is_denyoom", "is_movablekeys", "may_replicate",
+        "is_denyoom", "is_movablekeys", "may_replicate", "is_stale",
         "calls", "usec", "rejected_calls", "failed_calls", "min_args", "max_args",
         "fullname_bytes", "latencies", "timed_together", "plain_data",
     )
@@ -192,6 +192,7 @@ class CommandSpec(object):
         self.is_denyoom = "denyoom" in f
         self.is_movablekeys = "movablekeys" in f
         self.may_replicate = "may_replicate" in f
+        self.is_stale = "stale" in f
         # May share a pipelined batch's timing (dispatcher.run): cannot take long,
         # and is not a blocking command (BZPOPMIN is "fast" too): those are
         # timed and counted when they are answered.

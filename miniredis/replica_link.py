@@ -28,7 +28,7 @@ from . import errors
 from .connection import Connection
 from .protocol import RequestReader
 from .replication import stream_command
-from .rules import RULE_READONLY
+from .rules import RULE_MASTERDOWN, RULE_READONLY
 
 log = logging.getLogger("miniredis")
 
@@ -41,6 +41,32 @@ CONNECTED = "connected"
 
 _CHUNK = 64 * 1024
 _RETRY_SECONDS = 1.0
+
+_SCRIPT_COMMANDS = frozenset(("eval", "eval_ro", "evalsha", "evalsha_ro", "fcall", "fcall_ro"))
+_UNKNOWN = object()
+
+
+def script_flags(server, spec, argv):
+    """The flags a script (EVAL*) or function (FCALL*) declares: a set; None for a
+    script without shebang (Redis' compatibility mode); _UNKNOWN when there is no
+    such script or function, or a bad shebang (the command itself reports it)."""
+    from .errors import CommandError
+    from .scripting.host import parse_shebang, scripting   # the Lua runtime loads on use
+    name = spec.fullname
+    try:
+        if name in ("eval", "eval_ro"):
+            flags = parse_shebang(argv[1])[0]
+            return None if flags is None else set(flags)
+        host = scripting(server)
+        if name in ("evalsha", "evalsha_ro"):
+            script = host.scripts.get(argv[1].lower())
+            if script is None:
+                return _UNKNOWN
+            return None if script.flags is None else set(script.flags)
+        f = host.functions.functions.get(argv[1].lower())
+        return _UNKNOWN if f is None else set(f.flags)
+    except (CommandError, IndexError):
+        return _UNKNOWN
 
 
 class LinkError(Exception):
@@ -63,6 +89,7 @@ class MasterLink(object):
         self.sync_read = 0
         self._buf = b""
         self._readonly = False
+        self._stale_rule_on = False
         self.conn = None           # the master as a client: its database, its MULTI
         server.config.on_set.append(self._config_changed)
 
@@ -356,23 +383,63 @@ class MasterLink(object):
 
     # --- read-only -----------------------------------------------------------------
     def _config_changed(self, name, value):
-        if name == "replica-read-only":
+        if name in ("replica-read-only", "replica-serve-stale-data"):
             self._update_rule()
 
     def _update_rule(self):
-        want = self.host is not None and self.server.config.replica_read_only
+        # Each rule runs before commands only while its setting asks for it.
+        cfg = self.server.config
         d = self.server.dispatcher
+        want = self.host is not None and cfg.replica_read_only
         if want and not self._readonly:
             d.add_rule(self._readonly_rule, RULE_READONLY)
         elif not want and self._readonly:
             d.remove_rule(self._readonly_rule)
         self._readonly = want
+        want = self.host is not None and not cfg.replica_serve_stale_data
+        if want and not self._stale_rule_on:
+            d.add_rule(self._stale_rule, RULE_MASTERDOWN)
+        elif not want and self._stale_rule_on:
+            d.remove_rule(self._stale_rule)
+        self._stale_rule_on = want
+
+    def _stale_rule(self, conn, spec, argv):
+        # Only commands flagged "stale" (INFO, REPLICAOF, PING ...) while the link is down.
+        if conn.sock is None or self.state == CONNECTED:
+            return None
+        if not self._stale_ok(spec, argv) or (spec.name == "exec" and conn.multi and not all(
+                self._stale_ok(s, a) for s, a in conn.multi)):
+            return self.server.dispatcher.error(errors.MASTERDOWN, spec)
+        return None
+
+    def stale_denied(self, spec):
+        """For the commands a script runs: Redis' error while the link is down and
+        replica-serve-stale-data is no (the script itself was allowed: allow-stale)."""
+        if self._stale_rule_on and self.state != CONNECTED and not spec.is_stale:
+            return errors.STALE_SCRIPT_COMMAND
+        return None
+
+    def _writes(self, spec, argv):
+        """Redis' CMD_WRITE of this call: a script or function that declares
+        flags writes unless it says no-writes."""
+        if spec.fullname in _SCRIPT_COMMANDS:
+            flags = script_flags(self.server, spec, argv)
+            return flags is not None and flags is not _UNKNOWN and "no-writes" not in flags
+        return spec.is_write
+
+    def _stale_ok(self, spec, argv):
+        """Redis' CMD_STALE of this call: a script or function only with allow-stale
+        (one without shebang never), an unknown one as its command."""
+        if spec.fullname in _SCRIPT_COMMANDS:
+            flags = script_flags(self.server, spec, argv)
+            return flags is _UNKNOWN or (flags is not None and "allow-stale" in flags)
+        return spec.is_stale
 
     def _readonly_rule(self, conn, spec, argv):
         if conn.sock is None:
             return None   # the master's commands, the append-only log's
-        if spec.is_write or (spec.name == "exec" and conn.multi
-                             and any(s.is_write for s, _ in conn.multi)):
+        if self._writes(spec, argv) or (spec.name == "exec" and conn.multi
+                                        and any(self._writes(s, a) for s, a in conn.multi)):
             return self.server.dispatcher.error(errors.READONLY_REPLICA, spec)
         return None
 

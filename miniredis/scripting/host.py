@@ -162,6 +162,9 @@ class Scripting(object):
             return script_error(UNKNOWN_CMD)
         if spec.is_noscript:
             return script_error(NOSCRIPT_CMD)
+        stale = server.master_link.stale_denied(spec)
+        if stale is not None:
+            return script_error("-" + stale)
         denied = d.acl.script_denied(run.ctx, spec, argv)
         if denied is not None:
             return script_error("-" + denied)

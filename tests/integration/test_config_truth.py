@@ -174,11 +174,11 @@ def test_stock_redis_conf_starts_as_daemon_with_warning():
     log = open(os.path.join(tmp, "r.log")).read()
     warning = [l for l in log.splitlines() if "no effect" in l]
     assert len(warning) == 1 and " # " in warning[0]
-    for name in ("always-show-logo", "jemalloc-bg-thread", "replica-serve-stale-data",
+    for name in ("always-show-logo", "jemalloc-bg-thread", "repl-disable-tcp-nodelay",
                  "activerehashing"):
         assert name in warning[0]
     for name in ("port", "hz", "maxmemory-policy", "appendonly", "replica-read-only",
-                 "repl-diskless-sync"):
+                 "repl-diskless-sync", "replica-serve-stale-data"):
         assert re.search(r"[ ,]%s(,|$)" % re.escape(name), warning[0]) is None
 
 

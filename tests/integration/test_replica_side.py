@@ -72,6 +72,7 @@ def test_replies_as_a_redis_replica_of_the_same_master(master, follower):
                      ("EVAL", "return redis.call('set', 'x', '1')", "0"),
                      ("EVAL", "return redis.pcall('set', 'x', '1')", "0"),
                      ("EVAL_RO", "return redis.call('get', 'a')", "0"),
+                     ("EVAL", "#!lua\nreturn 1", "0"), ("EVAL", "#!lua flags=no-writes\nreturn 1", "0"),
                      ("MULTI",), ("SET", "y", "1"), ("EXEC",), ("MULTI",), ("GET", "a"), ("EXEC",),
                      ("WAIT", "0", "0"), ("PUBLISH", "c", "m"), ("FLUSHALL",),
                      ("REPLICAOF", "127.0.0.1", "x"), ("REPLICAOF", "127.0.0.1", "70000"),
@@ -304,3 +305,34 @@ def test_the_bundled_client_drives_replication(master, follower):
     finally:
         mc.close()
         fc.close()
+
+
+def test_replica_serve_stale_data_no_while_the_link_is_down(master, follower):
+    ref = start_redis()
+    try:
+        mc = RawClient(master.port)
+        mc.cmd("SET", "a", "1")
+        ours, theirs = RawClient(follower.port), RawClient(ref.port)
+        for c in (ours, theirs):
+            follow(c, master)
+            assert c.cmd("CONFIG", "SET", "replica-serve-stale-data", "no").v == "OK"
+        assert ours.cmd("GET", "a") == theirs.cmd("GET", "a")   # link up: served
+        master.stop()
+        for c in (ours, theirs):
+            assert until(lambda c=c: info(c)["master_link_status"] == "down")
+        for args in [("GET", "a"), ("PING",), ("ECHO", "x"), ("DBSIZE",), ("CONFIG", "GET", "port"),
+                     ("EVAL", "return redis.call('get', 'a')", "0"), ("EVAL", "return 1", "0"),
+                     ("EVAL", "#!lua\nreturn 1", "0"), ("EVAL_RO", "return 1", "0"),
+                     ("EVAL", "#!lua flags=no-writes\nreturn 1", "0"),
+                     ("EVAL", "#!lua flags=allow-stale,no-writes\nreturn redis.call('get','a')", "0"),
+                     ("EVAL", "#!lua flags=allow-stale,no-writes\nreturn redis.call('echo','x')", "0"),
+                     ("FCALL", "nosuch", "0"), ("SCRIPT", "FLUSH"),
+                     ("MULTI",), ("GET", "a"), ("EXEC",), ("MULTI",), ("SELECT", "0"), ("EXEC",),
+                     ("CONFIG", "SET", "replica-serve-stale-data", "yes"), ("GET", "a"),
+                     ("CONFIG", "SET", "replica-serve-stale-data", "no"), ("SET", "b", "1")]:
+            m, r = ours.cmd(*args), theirs.cmd(*args)
+            if args[0] == "CONFIG" and args[1] == "GET":
+                m, r = m.t, r.t   # the ports differ
+            assert m == r, (args, m, r)
+    finally:
+        ref.stop()
