@@ -34,6 +34,22 @@ def follow(client, master):
     assert link_up(client)
 
 
+@pytest.fixture
+def both_replicas(master, follower):
+    """(master client, our replica's client, a real Redis replica's client), both
+    following the master, which holds a = 1."""
+    ref = start_redis()
+    try:
+        mc = RawClient(master.port)
+        mc.cmd("SET", "a", "1")
+        ours, theirs = RawClient(follower.port), RawClient(ref.port)
+        for c in (ours, theirs):
+            follow(c, master)
+        yield mc, ours, theirs
+    finally:
+        ref.stop()
+
+
 def test_follows_the_snapshot_and_the_stream_of_a_redis_master(master, follower):
     mc, fc = RawClient(master.port), RawClient(follower.port)
     fill(mc)
@@ -58,42 +74,34 @@ def test_follows_the_snapshot_and_the_stream_of_a_redis_master(master, follower)
     assert role[4] == int(info(mc)["master_repl_offset"]) or role[4] > 0
 
 
-def test_replies_as_a_redis_replica_of_the_same_master(master, follower):
-    ref = start_redis()
-    try:
-        mc = RawClient(master.port)
-        mc.cmd("SET", "a", "1")
-        ours, theirs = RawClient(follower.port), RawClient(ref.port)
-        for c in (ours, theirs):
-            follow(c, master)
-        assert mc.cmd("WAIT", 2, 5000).v == 2
-        for args in [("SET", "x", "1"), ("GET", "a"), ("INCR", "n"), ("DEL", "a"),
-                     ("BLPOP", "jobs", "1"), ("XREAD", "STREAMS", "s", "0"),
-                     ("EVAL", "return redis.call('set', 'x', '1')", "0"),
-                     ("EVAL", "return redis.pcall('set', 'x', '1')", "0"),
-                     ("EVAL_RO", "return redis.call('get', 'a')", "0"),
-                     ("EVAL", "#!lua\nreturn 1", "0"), ("EVAL", "#!lua flags=no-writes\nreturn 1", "0"),
-                     ("MULTI",), ("SET", "y", "1"), ("EXEC",), ("MULTI",), ("GET", "a"), ("EXEC",),
-                     ("WAIT", "0", "0"), ("PUBLISH", "c", "m"), ("FLUSHALL",),
-                     ("REPLICAOF", "127.0.0.1", "x"), ("REPLICAOF", "127.0.0.1", "70000"),
-                     ("REPLICAOF", "127.0.0.1", str(master.port)),
-                     ("SLAVEOF", "127.0.0.1", str(master.port)), ("CONFIG", "GET", "replicaof"),
-                     ("CONFIG", "SET", "replica-read-only", "no"), ("SET", "w", "1"), ("GET", "w"),
-                     ("CONFIG", "SET", "replica-read-only", "yes"), ("SET", "w", "2")]:
-            assert ours.cmd(*args) == theirs.cmd(*args), args
-        assert until(lambda: ours.cmd("ROLE") == theirs.cmd("ROLE"))
-        fields = [[l.split(":")[0] for l in c.cmd("INFO", "replication").v.decode().splitlines()]
-                  for c in (ours, theirs)]
-        assert fields[0] == fields[1]
-        master.stop()
-        # The link is down: both say so the same way.
-        for c in (ours, theirs):
-            assert until(lambda c=c: info(c)["master_link_status"] == "down")
-        assert until(lambda: ours.cmd("ROLE") == theirs.cmd("ROLE"))
-        assert ours.cmd("PSYNC", "?", "-1") == theirs.cmd("PSYNC", "?", "-1")
-        assert ours.cmd("SYNC") == theirs.cmd("SYNC")
-    finally:
-        ref.stop()
+def test_replies_as_a_redis_replica_of_the_same_master(master, both_replicas):
+    mc, ours, theirs = both_replicas
+    assert mc.cmd("WAIT", 2, 5000).v == 2
+    for args in [("SET", "x", "1"), ("GET", "a"), ("INCR", "n"), ("DEL", "a"),
+                 ("BLPOP", "jobs", "1"), ("XREAD", "STREAMS", "s", "0"),
+                 ("EVAL", "return redis.call('set', 'x', '1')", "0"),
+                 ("EVAL", "return redis.pcall('set', 'x', '1')", "0"),
+                 ("EVAL_RO", "return redis.call('get', 'a')", "0"),
+                 ("EVAL", "#!lua\nreturn 1", "0"), ("EVAL", "#!lua flags=no-writes\nreturn 1", "0"),
+                 ("MULTI",), ("SET", "y", "1"), ("EXEC",), ("MULTI",), ("GET", "a"), ("EXEC",),
+                 ("WAIT", "0", "0"), ("PUBLISH", "c", "m"), ("FLUSHALL",),
+                 ("REPLICAOF", "127.0.0.1", "x"), ("REPLICAOF", "127.0.0.1", "70000"),
+                 ("REPLICAOF", "127.0.0.1", str(master.port)),
+                 ("SLAVEOF", "127.0.0.1", str(master.port)), ("CONFIG", "GET", "replicaof"),
+                 ("CONFIG", "SET", "replica-read-only", "no"), ("SET", "w", "1"), ("GET", "w"),
+                 ("CONFIG", "SET", "replica-read-only", "yes"), ("SET", "w", "2")]:
+        assert ours.cmd(*args) == theirs.cmd(*args), args
+    assert until(lambda: ours.cmd("ROLE") == theirs.cmd("ROLE"))
+    fields = [[l.split(":")[0] for l in c.cmd("INFO", "replication").v.decode().splitlines()]
+              for c in (ours, theirs)]
+    assert fields[0] == fields[1]
+    master.stop()
+    # The link is down: both say so the same way.
+    for c in (ours, theirs):
+        assert until(lambda c=c: info(c)["master_link_status"] == "down")
+    assert until(lambda: ours.cmd("ROLE") == theirs.cmd("ROLE"))
+    assert ours.cmd("PSYNC", "?", "-1") == theirs.cmd("PSYNC", "?", "-1")
+    assert ours.cmd("SYNC") == theirs.cmd("SYNC")
 
 
 def test_a_dropped_link_continues_with_psync(master, follower):
@@ -307,32 +315,25 @@ def test_the_bundled_client_drives_replication(master, follower):
         fc.close()
 
 
-def test_replica_serve_stale_data_no_while_the_link_is_down(master, follower):
-    ref = start_redis()
-    try:
-        mc = RawClient(master.port)
-        mc.cmd("SET", "a", "1")
-        ours, theirs = RawClient(follower.port), RawClient(ref.port)
-        for c in (ours, theirs):
-            follow(c, master)
-            assert c.cmd("CONFIG", "SET", "replica-serve-stale-data", "no").v == "OK"
-        assert ours.cmd("GET", "a") == theirs.cmd("GET", "a")   # link up: served
-        master.stop()
-        for c in (ours, theirs):
-            assert until(lambda c=c: info(c)["master_link_status"] == "down")
-        for args in [("GET", "a"), ("PING",), ("ECHO", "x"), ("DBSIZE",), ("CONFIG", "GET", "port"),
-                     ("EVAL", "return redis.call('get', 'a')", "0"), ("EVAL", "return 1", "0"),
-                     ("EVAL", "#!lua\nreturn 1", "0"), ("EVAL_RO", "return 1", "0"),
-                     ("EVAL", "#!lua flags=no-writes\nreturn 1", "0"),
-                     ("EVAL", "#!lua flags=allow-stale,no-writes\nreturn redis.call('get','a')", "0"),
-                     ("EVAL", "#!lua flags=allow-stale,no-writes\nreturn redis.call('echo','x')", "0"),
-                     ("FCALL", "nosuch", "0"), ("SCRIPT", "FLUSH"),
-                     ("MULTI",), ("GET", "a"), ("EXEC",), ("MULTI",), ("SELECT", "0"), ("EXEC",),
-                     ("CONFIG", "SET", "replica-serve-stale-data", "yes"), ("GET", "a"),
-                     ("CONFIG", "SET", "replica-serve-stale-data", "no"), ("SET", "b", "1")]:
-            m, r = ours.cmd(*args), theirs.cmd(*args)
-            if args[0] == "CONFIG" and args[1] == "GET":
-                m, r = m.t, r.t   # the ports differ
-            assert m == r, (args, m, r)
-    finally:
-        ref.stop()
+def test_replica_serve_stale_data_no_while_the_link_is_down(master, both_replicas):
+    mc, ours, theirs = both_replicas
+    for c in (ours, theirs):
+        assert c.cmd("CONFIG", "SET", "replica-serve-stale-data", "no").v == "OK"
+    assert ours.cmd("GET", "a") == theirs.cmd("GET", "a")   # link up: served
+    master.stop()
+    for c in (ours, theirs):
+        assert until(lambda c=c: info(c)["master_link_status"] == "down")
+    for args in [("GET", "a"), ("PING",), ("ECHO", "x"), ("DBSIZE",), ("CONFIG", "GET", "port"),
+                 ("EVAL", "return redis.call('get', 'a')", "0"), ("EVAL", "return 1", "0"),
+                 ("EVAL", "#!lua\nreturn 1", "0"), ("EVAL_RO", "return 1", "0"),
+                 ("EVAL", "#!lua flags=no-writes\nreturn 1", "0"),
+                 ("EVAL", "#!lua flags=allow-stale,no-writes\nreturn redis.call('get','a')", "0"),
+                 ("EVAL", "#!lua flags=allow-stale,no-writes\nreturn redis.call('echo','x')", "0"),
+                 ("FCALL", "nosuch", "0"), ("SCRIPT", "FLUSH"),
+                 ("MULTI",), ("GET", "a"), ("EXEC",), ("MULTI",), ("SELECT", "0"), ("EXEC",),
+                 ("CONFIG", "SET", "replica-serve-stale-data", "yes"), ("GET", "a"),
+                 ("CONFIG", "SET", "replica-serve-stale-data", "no"), ("SET", "b", "1")]:
+        m, r = ours.cmd(*args), theirs.cmd(*args)
+        if args[0] == "CONFIG" and args[1] == "GET":
+            m, r = m.t, r.t   # the ports differ
+        assert m == r, (args, m, r)
