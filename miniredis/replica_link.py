@@ -27,7 +27,7 @@ import gevent.socket
 from . import errors
 from .connection import Connection
 from .protocol import RequestReader
-from .replication import stream_command
+from .replication import SCRIPT_COMMANDS, UNKNOWN, call_writes, script_flags, stream_command
 from .rules import RULE_MASTERDOWN, RULE_READONLY
 
 log = logging.getLogger("miniredis")
@@ -41,33 +41,6 @@ CONNECTED = "connected"
 
 _CHUNK = 64 * 1024
 _RETRY_SECONDS = 1.0
-
-_SCRIPT_COMMANDS = frozenset(("eval", "eval_ro", "evalsha", "evalsha_ro", "fcall", "fcall_ro"))
-_UNKNOWN = object()
-
-
-def script_flags(server, spec, argv):
-    """The flags a script (EVAL*) or function (FCALL*) declares: a set; None for a
-    script without shebang (Redis' compatibility mode); _UNKNOWN when there is no
-    such script or function, or a bad shebang (the command itself reports it)."""
-    from .errors import CommandError
-    from .scripting.host import parse_shebang, scripting   # the Lua runtime loads on use
-    name = spec.fullname
-    try:
-        if name in ("eval", "eval_ro"):
-            flags = parse_shebang(argv[1])[0]
-            return None if flags is None else set(flags)
-        host = scripting(server)
-        if name in ("evalsha", "evalsha_ro"):
-            script = host.scripts.get(argv[1].lower())
-            if script is None:
-                return _UNKNOWN
-            return None if script.flags is None else set(script.flags)
-        f = host.functions.functions.get(argv[1].lower())
-        return _UNKNOWN if f is None else set(f.flags)
-    except (CommandError, IndexError):
-        return _UNKNOWN
-
 
 class LinkError(Exception):
     """The link failed; the message is logged and the link tried again."""
@@ -419,27 +392,18 @@ class MasterLink(object):
             return errors.STALE_SCRIPT_COMMAND
         return None
 
-    def _writes(self, spec, argv):
-        """Redis' CMD_WRITE of this call: a script or function that declares
-        flags writes unless it says no-writes."""
-        if spec.fullname in _SCRIPT_COMMANDS:
-            flags = script_flags(self.server, spec, argv)
-            return flags is not None and flags is not _UNKNOWN and "no-writes" not in flags
-        return spec.is_write
-
     def _stale_ok(self, spec, argv):
         """Redis' CMD_STALE of this call: a script or function only with allow-stale
         (one without shebang never), an unknown one as its command."""
-        if spec.fullname in _SCRIPT_COMMANDS:
+        if spec.fullname in SCRIPT_COMMANDS:
             flags = script_flags(self.server, spec, argv)
-            return flags is _UNKNOWN or (flags is not None and "allow-stale" in flags)
+            return flags is UNKNOWN or (flags is not None and "allow-stale" in flags)
         return spec.is_stale
 
     def _readonly_rule(self, conn, spec, argv):
         if conn.sock is None:
             return None   # the master's commands, the append-only log's
-        if self._writes(spec, argv) or (spec.name == "exec" and conn.multi
-                                        and any(self._writes(s, a) for s, a in conn.multi)):
+        if call_writes(self.server, spec, argv, conn):
             return self.server.dispatcher.error(errors.READONLY_REPLICA, spec)
         return None
 

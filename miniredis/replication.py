@@ -72,6 +72,46 @@ def stream_command(argv):
     return b"".join(parts)
 
 
+SCRIPT_COMMANDS = frozenset(("eval", "eval_ro", "evalsha", "evalsha_ro", "fcall", "fcall_ro"))
+UNKNOWN = object()
+
+
+def script_flags(server, spec, argv):
+    """The flags a script (EVAL*) or function (FCALL*) declares: a set; None for a
+    script without shebang (Redis' compatibility mode); UNKNOWN when there is no
+    such script or function, or a bad shebang (the command itself reports it)."""
+    from .errors import CommandError
+    from .scripting.host import parse_shebang, scripting   # the Lua runtime loads on use
+    name = spec.fullname
+    try:
+        if name in ("eval", "eval_ro"):
+            flags = parse_shebang(argv[1])[0]
+            return None if flags is None else set(flags)
+        host = scripting(server)
+        if name in ("evalsha", "evalsha_ro"):
+            script = host.scripts.get(argv[1].lower())
+            if script is None:
+                return UNKNOWN
+            return None if script.flags is None else set(script.flags)
+        f = host.functions.functions.get(argv[1].lower())
+        return UNKNOWN if f is None else set(f.flags)
+    except (CommandError, IndexError):
+        return UNKNOWN
+
+
+def call_writes(server, spec, argv, conn):
+    """Redis' is_write_command for this call: a write command, a script or
+    function whose flags do not say no-writes (one without shebang is not: its
+    own commands are checked), or EXEC of a transaction holding one."""
+    if spec.fullname in SCRIPT_COMMANDS:
+        flags = script_flags(server, spec, argv)
+        return flags is not None and flags is not UNKNOWN and "no-writes" not in flags
+    if spec.is_write:
+        return True
+    return spec.name == "exec" and bool(conn.multi) and any(
+        call_writes(server, s, a, conn) for s, a in conn.multi)
+
+
 class Replica(object):
     """A client that asked for SYNC or PSYNC."""
 
@@ -198,8 +238,7 @@ class Replication(object):
     def _min_replicas_rule(self, conn, spec, argv):
         if conn.sock is None:
             return None   # replaying the append-only log
-        if spec.is_write or (spec.name == "exec" and conn.multi
-                             and any(s.is_write for s, _ in conn.multi)):
+        if call_writes(self.server, spec, argv, conn):
             msg = self.write_denied()
             if msg is not None:
                 return self.server.dispatcher.error(msg, spec)

@@ -83,6 +83,8 @@ def test_min_replicas_to_write_without_replicas(fresh_pair):
                          ("EVAL", "return redis.call('set', 'x', '1')", "0"),
                          ("EVAL", "return redis.pcall('set', 'x', '1')", "0"),
                          ("EVAL", "return redis.call('get', 'x')", "0"), ("PUBLISH", "c", "m"),
+                         ("EVAL", "#!lua\nreturn 1", "0"), ("EVAL", "#!lua flags=no-writes\nreturn 1", "0"),
+                         ("MULTI",), ("EVAL", "#!lua\nreturn 1", "0"), ("EXEC",),
                          ("CONFIG", "SET", "min-replicas-max-lag", "0"), ("SET", "k", "v"),
                          ("CONFIG", "SET", "min-replicas-max-lag", "10")]:
                 m, r = [c.cmd(*args) for c in clients]
