@@ -155,7 +155,7 @@ class WaitRequest(object):
 
 
 class _Child(object):
-    __slots__ = ("pid", "fd", "watcher", "mark", "replicas", "size")
+    __slots__ = ("pid", "fd", "watcher", "mark", "replicas")
 
     def __init__(self, pid, fd, watcher, mark, replicas):
         self.pid = pid
@@ -163,7 +163,6 @@ class _Child(object):
         self.watcher = watcher
         self.mark = mark
         self.replicas = replicas
-        self.size = 0
 
 
 class Replication(object):
@@ -463,7 +462,6 @@ class Replication(object):
         except OSError:
             data = b""
         if data:
-            child.size += len(data)
             for r in child.replicas:
                 if r.conn.sock is None:
                     continue

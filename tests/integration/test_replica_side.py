@@ -71,7 +71,7 @@ def test_follows_the_snapshot_and_the_stream_of_a_redis_master(master, follower)
     assert fc.cmd("EXISTS", "old").v == 0
     role = [x.v for x in fc.cmd("ROLE").v]
     assert role[:4] == [b"slave", b"127.0.0.1", master.port, b"connected"]
-    assert role[4] == int(info(mc)["master_repl_offset"]) or role[4] > 0
+    assert role[4] > 0   # the offset it applied
 
 
 def test_replies_as_a_redis_replica_of_the_same_master(master, both_replicas):
