@@ -201,17 +201,18 @@ def client_no_evict(ctx, argv):
 def client_pause(ctx, argv):
     if len(argv) > 4:
         raise CommandError(errors.unknown_subcommand_or_arity(argv[1], "client"))
-    ms = string2ll(argv[2])
-    if ms is None:
-        raise CommandError(errors.PAUSE_TIMEOUT_NOT_INTEGER)
-    if ms < 0:
-        raise CommandError(errors.PAUSE_TIMEOUT_NEGATIVE)
+    # The mode is checked before the timeout, as in Redis.
     mode = pause.ALL
     if len(argv) == 4:
         m = argv[3].lower()
         if m not in (b"write", b"all"):
             raise CommandError(errors.PAUSE_MODE)
         mode = pause.WRITE if m == b"write" else pause.ALL
+    ms = string2ll(argv[2])
+    if ms is None:
+        raise CommandError(errors.PAUSE_TIMEOUT_NOT_INTEGER)
+    if ms < 0:
+        raise CommandError(errors.PAUSE_TIMEOUT_NEGATIVE)
     pause.pauses(ctx.server).pause(ms, mode)
     return OK
 

@@ -305,7 +305,7 @@ def test_client_pause_errors(both):
         try:
             return [c.cmd(*a) for a in (
                 ("CLIENT", "PAUSE"), ("CLIENT", "PAUSE", "x"), ("CLIENT", "PAUSE", "-1"),
-                ("CLIENT", "PAUSE", "1.5"), ("CLIENT", "PAUSE", "10", "foo"),
+                ("CLIENT", "PAUSE", "1.5"), ("CLIENT", "PAUSE", "10", "foo"), ("CLIENT", "PAUSE", "s", "s"), ("CLIENT", "PAUSE", "-1", "x"),
                 ("CLIENT", "PAUSE", "10", "write", "x"), ("CLIENT", "UNPAUSE", "x"),
                 ("CLIENT", "PAUSE", "0", "ALL"), ("CLIENT", "UNPAUSE"), ("CLIENT", "UNPAUSE"))]
         finally:
